@@ -7,14 +7,14 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config
-  clang-19 libclang-rt-19-dev
+  clang-19 libclang-rt-19-dev llvm-19
   # libraries of DESIGN.md §1
   libasio-dev libssl-dev libsecp256k1-dev librocksdb-dev
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libmaxminddb-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # openssl CLI for the benchmark table's hardware-limit readings
-  openssl
+  openssl python3
 )
 
 missing=()

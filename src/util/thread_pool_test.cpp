@@ -35,8 +35,8 @@ TEST(ThreadPool, ParallelForUsesWorkers) {
 }
 
 TEST(ThreadPool, ParallelForCompletesWhenWorkersAreBusy) {
+  std::latch release(1);  // declared first: outlives the pool, whose worker waits on it
   ThreadPool pool(1);
-  std::latch release(1);
   pool.Post([&] { release.wait(); });  // the only worker is blocked
   std::atomic<int> sum{0};
   pool.ParallelFor(100, 1, [&](size_t i) { sum += static_cast<int>(i); });
