@@ -93,10 +93,13 @@ void ExpectMessages(const Decoded& decoded, const std::vector<Message>& messages
 }
 
 TEST(FrameTest, ParseCommandField) {
-  auto parse = [](std::string_view text) {
+  // Copies the result out: ParseCommandField returns a view into the field.
+  auto parse = [](std::string_view text) -> std::optional<std::string> {
     std::array<std::byte, kCommandSize> field{};
     std::copy_n(util::AsBytes(text).begin(), text.size(), field.begin());
-    return ParseCommandField(field);
+    const auto name = ParseCommandField(field);
+    if (!name) return std::nullopt;
+    return std::string(*name);
   };
   EXPECT_EQ(parse("version"), "version");
   EXPECT_EQ(parse("abcdefghijkl"), "abcdefghijkl");
