@@ -5,6 +5,8 @@
 // followed by the payload. EncodeFrame() writes frames; FrameDecoder reads them from a byte
 // stream delivered in chunks of any size (down to one byte). It is sans-I/O: the session owns
 // the socket and hands the decoder whatever bytes arrived.
+//
+// The free functions are thread-safe (pure); FrameDecoder is thread-compatible.
 #pragma once
 
 #include <array>
@@ -59,7 +61,7 @@ util::Bytes EncodeFrame(const Magic& magic, const Message& message);
 //
 // Memory: the payload buffer grows only as payload bytes arrive (its capacity at most doubles,
 // capped at the announced length), so a header that claims 32 MiB costs nothing until the
-// bytes are actually received: capacity <= max(2 × received, chunk just received).
+// bytes are actually received: capacity <= 2 × payload bytes received (buffered_bytes()).
 class FrameDecoder {
  public:
   explicit FrameDecoder(const Magic& magic) : magic_(magic) {}
