@@ -44,6 +44,15 @@ TEST(MessagesTest, CommandTableNamesEveryAlternative) {
   EXPECT_EQ(MaxPayloadSize("whatever"), kMaxMessageSize);
 }
 
+TEST(MessagesTest, PayloadCapsAsDocumented) {
+  EXPECT_EQ(kMaxAddrSize, 30'003u);
+  EXPECT_EQ(kMaxInvSize, 1'800'003u);
+  EXPECT_EQ(kMaxLocatorMessageSize, 3'269u);
+  EXPECT_EQ(kMaxHeadersSize, 162'003u);
+  EXPECT_EQ(kMaxRejectSize, 158u);
+  EXPECT_EQ(kMaxBlockMessageSize, 4'004'096u);
+}
+
 TEST(MessagesTest, EveryMessageRoundTrips) {
   for (uint64_t seed = 0; seed < 20; ++seed) {
     std::mt19937_64 rng(seed);
