@@ -119,7 +119,9 @@ Transaction ReadTransaction(Reader& in) {
     if (flags != 0) input_count = in.Count(kMaxSize, kMinTxInSize);
   }
   tx.inputs = ReadInputs(in, input_count);
-  tx.outputs = ReadOutputs(in);
+  // As Bitcoin Core: an empty input list followed by a zero flag byte is a transaction with
+  // neither inputs nor outputs (the zero was the output count), so no output count follows.
+  if (input_count != 0 || flags != 0) tx.outputs = ReadOutputs(in);
   if (flags != 0) {
     if (flags != 1) {
       in.Fail(Error::kBadWitnessFlag);

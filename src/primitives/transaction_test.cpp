@@ -76,6 +76,19 @@ TEST(Transaction, EveryTruncationIsAnErrorNotACrash) {
   }
 }
 
+// Found by fuzzing the wire layer: Bitcoin Core reads "00 00" after the version as an empty
+// input list and a zero flag byte, i.e. no inputs and no outputs, with no further count.
+TEST(Transaction, EmptyTransactionRoundTrips) {
+  Transaction empty;
+  empty.version = 1;
+  empty.lock_time = 0x11223344;
+  const util::Bytes bytes = Serialize(empty);
+  EXPECT_EQ(ToHex(bytes), "01000000" "00" "00" "44332211");
+  EXPECT_EQ(DecodeTransaction(bytes), empty);
+  EXPECT_EQ(DecodeTransaction(HexToBytes("01000000" "00" "00" "00" "44332211")).error(),
+            Error::kTrailingBytes);
+}
+
 TEST(Transaction, RejectsTrailingBytes) {
   util::Bytes full = Serialize(SampleWitnessTransaction());
   full.push_back(std::byte{0});
