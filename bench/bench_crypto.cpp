@@ -107,7 +107,7 @@ void BM_ParallelVerifier(benchmark::State& state) {
   }
   if (failures != 0) state.SkipWithError("a valid signature failed to verify");
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
-  state.counters["threads"] = static_cast<double>(pool.Parallelism());
+  state.counters["parallelism"] = static_cast<double>(pool.Parallelism());
 }
 // Real time: the work happens on other threads, so the main thread's CPU time understates it.
 BENCHMARK(BM_ParallelVerifier)->Arg(1000)->Arg(kLargestBatch)->UseRealTime()->Unit(benchmark::kMillisecond);
