@@ -1,6 +1,7 @@
 // Throughput of the hashing and signature checks that bound block validation and header sync:
 // SHA256d of 80-byte headers, single-core BIP340 verification and the ParallelVerifier on all
-// cores. scripts/bench-table.sh compares these with ../shared/tools/limits (dsha_bench, secp_bench).
+// cores. scripts/bench-table.sh compares these with ../shared/tools/limits (dsha_bench and
+// secp_bench).
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -110,7 +111,11 @@ void BM_ParallelVerifier(benchmark::State& state) {
   state.counters["parallelism"] = static_cast<double>(pool.Parallelism());
 }
 // Real time: the work happens on other threads, so the main thread's CPU time understates it.
-BENCHMARK(BM_ParallelVerifier)->Arg(1000)->Arg(kLargestBatch)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParallelVerifier)
+    ->Arg(1000)
+    ->Arg(kLargestBatch)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace parthenon
