@@ -18,7 +18,7 @@ cd "$repo_root"
 fuzz_seconds=${FUZZ_SECONDS:-20}
 build_jobs=${FUZZ_JOBS:-2}
 build_dir=build/fuzz
-findings_dir=$build_dir/findings
+findings_dir=$repo_root/$build_dir/findings
 
 die() { echo "run-fuzzers: error: $*" >&2; exit 2; }
 note() { echo "run-fuzzers: $*" >&2; }
