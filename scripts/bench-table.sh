@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Prints Parthenon's performance table: every Google Benchmark program in build/release/bench/
 # and, where ../shared/tools/limits exists, the hardware limits measured in the same run and the
-# ratio of each benchmark to its limit. Takes about 1.5-3 minutes on the project's 2-core machine.
+# ratio of each benchmark to its limit. Takes about 2-3 minutes on the project's 2-core machine.
 #
 # Usage: scripts/bench-table.sh            (from any directory)
 # Environment:
 #   BENCH_REPS=3       repetitions per benchmark (the table shows the median)
 #   BENCH_MIN_TIME=0.5 seconds each repetition runs at least
 #   BENCH_FILTER=      regex passed as --benchmark_filter (default: all)
-#   LIMITS_REPS=1      repetitions of each limits script (their median is used)
+#   LIMITS_REPS=3      repetitions of each limits script (their median is used)
 #   SKIP_LIMITS=1      do not measure hardware limits (table without limit columns)
 #   PARTHENON_SHARED_DIR  the shared folder (default: <repo>/../shared)
 #   KEEP_RESULTS=1     keep the temporary folder with raw JSON and limits logs
@@ -23,13 +23,22 @@ cd "$repo_root"
 bench_reps=${BENCH_REPS:-3}
 bench_min_time=${BENCH_MIN_TIME:-0.5}
 bench_filter=${BENCH_FILTER:-}
-limits_reps=${LIMITS_REPS:-1}
+limits_reps=${LIMITS_REPS:-3}
 shared_dir=${PARTHENON_SHARED_DIR:-$repo_root/../shared}
 build_dir=build/release
 
 die() { echo "bench-table: error: $*" >&2; exit 1; }
 note() { echo "bench-table: $*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# Percent of CPU time idle over one second: while none of our programs runs, what the rest of
+# the machine leaves us. (The load average lags a minute and counts our own limit runs.)
+idle_percent() {
+  local a b c d e f g h tot1 idle1 tot2 idle2
+  read -r _ a b c d e f g h _ </proc/stat; tot1=$((a + b + c + d + e + f + g + h)); idle1=$((d + e))
+  sleep 1
+  read -r _ a b c d e f g h _ </proc/stat; tot2=$((a + b + c + d + e + f + g + h)); idle2=$((d + e))
+  echo $((100 * (idle2 - idle1) / (tot2 - tot1)))
+}
 
 command -v python3 >/dev/null || die "python3 is required to read the benchmark JSON"
 command -v cmake >/dev/null || die "cmake is required to build the release preset"
@@ -91,6 +100,7 @@ fi
 [[ -n "$limits_note" ]] && note "no hardware limits: $limits_note"
 
 # --- 3. Benchmarks.
+idle_before=$(idle_percent)
 load_before=$(load)
 bench_args=(
   --benchmark_format=json
@@ -111,9 +121,11 @@ for program in "${bench_programs[@]}"; do
   json_files+=("$work/$name.json")
 done
 load_after=$(load)
+idle_after=$(idle_percent)
 
 # --- 4. The table.
 python3 "$repo_root/scripts/bench_table_report.py" \
   --load-before "$load_before" --load-after "$load_after" \
+  --idle-before "$idle_before" --idle-after "$idle_after" \
   --limits-dir "$limits_dir" --limits-note "$limits_note" \
   "${json_files[@]}"

@@ -85,6 +85,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--load-before", default="?")
     parser.add_argument("--load-after", default="?")
+    parser.add_argument("--idle-before", type=int, default=-1)
+    parser.add_argument("--idle-after", type=int, default=-1)
     parser.add_argument("--limits-dir", default="")
     parser.add_argument("--limits-note", default="")
     parser.add_argument("json", nargs="+")
@@ -176,8 +178,14 @@ def main():
     widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(5)]
     print()
     print("Parthenon performance (median of repetitions)")
-    print(f"load average (1/5/15 min) before benchmarks: {args.load_before}; after: {args.load_after}"
-          f"; CPUs: {cpus}")
+    print(f"machine idle just before / after the benchmarks: {args.idle_before}% / {args.idle_after}%"
+          f"; load average (1/5/15 min) {args.load_before} / {args.load_after}; CPUs: {cpus}")
+    # Idle % sampled while none of our programs ran: below ~90% someone else used the cores.
+    idle = [i for i in (args.idle_before, args.idle_after) if i >= 0]
+    busy = bool(idle) and min(idle) < 90
+    if busy:
+        print("WARNING: the machine was not idle (other processes used the cores), so the numbers "
+              "are noisy and\nall-core results understate what this machine can do. Re-run when idle.")
     if not with_limits:
         print(f"Hardware limits not measured: {args.limits_note or 'no limits folder'}. "
               "Showing benchmark values only.")
@@ -196,8 +204,8 @@ def main():
     print("Notes: ratios compare with limits measured by ../shared/tools/limits in this run, single")
     print("thread unless stated. Our BIP340 verify parses the key each call, hence the parse+verify limit.")
     print("Block (de)serialization has no direct hardware limit; SHA-256 over 16 KB is shown as a")
-    print("reference for a memory-bound pass over the same bytes. A 1-minute load above ~0.3 means other")
-    print("work shared the cores: treat the numbers as noisy.")
+    print("reference for a memory-bound pass over the same bytes. Limits and benchmarks run one after the")
+    print("other, so background load affects both; compare ratios, not absolute numbers, across runs.")
     # Skipped benchmarks (e.g. no ../shared/vectors) are listed above; the table itself succeeded.
     return 0
 
