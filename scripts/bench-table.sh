@@ -9,6 +9,7 @@
 #   BENCH_MIN_TIME=0.5 seconds each repetition runs at least
 #   BENCH_FILTER=      regex passed as --benchmark_filter (default: all)
 #   LIMITS_REPS=3      repetitions of each limits script (their median is used)
+#   LIMITS_QUIET=1     let each limits repetition wait (up to 10 s) for an idle machine
 #   SKIP_LIMITS=1      do not measure hardware limits (table without limit columns)
 #   PARTHENON_SHARED_DIR  the shared folder (default: <repo>/../shared)
 #   KEEP_RESULTS=1     keep the temporary folder with raw JSON and limits logs
@@ -68,6 +69,7 @@ shopt -u nullglob
 # --- 2. Hardware limits, measured now so the ratios compare like with like.
 limits_dir=""
 limits_note=""
+idle_limits=-1
 if [[ -n "${SKIP_LIMITS:-}" ]]; then
   limits_note="SKIP_LIMITS is set"
 elif [[ ! -d "$shared_dir/tools/limits" ]]; then
@@ -90,9 +92,12 @@ else
     limits_note="could not build ${missing[*]} (see $shared_dir/tools/limits/README.md for the packages)"
   else
     limits_dir="$work/limits"
+    idle_limits=$(idle_percent)
+    quiet_env=()
+    [[ -n "${LIMITS_QUIET:-}" ]] && quiet_env=(QUIET=1 QUIET_MAX=10)
     for script in 3_dsha.sh 2_secp.sh 1_openssl_speed.sh; do
       note "measuring limits: $script (REPS=$limits_reps, load $(load))"
-      REPS=$limits_reps "$limits_dir/$script" >"$work/$script.log" 2>&1 ||
+      env "${quiet_env[@]}" REPS="$limits_reps" "$limits_dir/$script" >"$work/$script.log" 2>&1 ||
         note "warning: $script failed; its limits will show as n/a (log: $work/$script.log)"
     done
   fi
@@ -126,6 +131,6 @@ idle_after=$(idle_percent)
 # --- 4. The table.
 python3 "$repo_root/scripts/bench_table_report.py" \
   --load-before "$load_before" --load-after "$load_after" \
-  --idle-before "$idle_before" --idle-after "$idle_after" \
+  --idle-limits "$idle_limits" --idle-before "$idle_before" --idle-after "$idle_after" \
   --limits-dir "$limits_dir" --limits-note "$limits_note" \
   "${json_files[@]}"

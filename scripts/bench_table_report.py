@@ -85,6 +85,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--load-before", default="?")
     parser.add_argument("--load-after", default="?")
+    parser.add_argument("--idle-limits", type=int, default=-1)
     parser.add_argument("--idle-before", type=int, default=-1)
     parser.add_argument("--idle-after", type=int, default=-1)
     parser.add_argument("--limits-dir", default="")
@@ -178,14 +179,17 @@ def main():
     widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(5)]
     print()
     print("Parthenon performance (median of repetitions)")
-    print(f"machine idle just before / after the benchmarks: {args.idle_before}% / {args.idle_after}%"
+    idle_limits = f"{args.idle_limits}%" if args.idle_limits >= 0 else "-"
+    print(f"machine idle before the limits: {idle_limits}; before / after the benchmarks: "
+          f"{args.idle_before}% / {args.idle_after}%"
           f"; load average (1/5/15 min) {args.load_before} / {args.load_after}; CPUs: {cpus}")
     # Idle % sampled while none of our programs ran: below ~90% someone else used the cores.
-    idle = [i for i in (args.idle_before, args.idle_after) if i >= 0]
+    idle = [i for i in (args.idle_limits, args.idle_before, args.idle_after) if i >= 0]
     busy = bool(idle) and min(idle) < 90
     if busy:
         print("WARNING: the machine was not idle (other processes used the cores), so the numbers "
-              "are noisy and\nall-core results understate what this machine can do. Re-run when idle.")
+              "are noisy:\nall-core results (ours or the limits') understate this machine and their "
+              "ratios mislead. Re-run when idle.")
     if not with_limits:
         print(f"Hardware limits not measured: {args.limits_note or 'no limits folder'}. "
               "Showing benchmark values only.")
