@@ -23,10 +23,18 @@ BENCHMARKS = {
     "BM_SerializeBlock": ("Serialize block413567", "bytes_per_second", "MB/s", 1e-6),
     "BM_TxidAndWtxid": ("txid + wtxid, 1557 tx of block413567", "items_per_second", "tx/s", 1),
     "BM_BlockMerkleRoot": ("Merkle root of block413567 (incl. txids)", "items_per_second", "tx/s", 1),
+    "BM_FrameDecode_1MiBBlock": ("Frame decode + checksum, 1 MiB block msg", "bytes_per_second", "MB/s", 1e-6),
+    "BM_FrameAndBlockDecode_1MiBBlock": ("Frame + block decode, 1 MiB block msg", "bytes_per_second", "MB/s", 1e-6),
+    "BM_Sha256d_1MiB": ("SHA256d of 1 MiB (same process)", "bytes_per_second", "MB/s", 1e-6),
+    "BM_EncodeDecode_Ping": ("ping encode + decode (payload)", "items_per_second", "msgs/s", 1),
+    "BM_EncodeDecode_Inv1": ("inv of 1 entry encode + decode (payload)", "items_per_second", "msgs/s", 1),
+    "BM_FrameRoundTrip_Ping": ("ping framed: encode, checksum, decode", "items_per_second", "msgs/s", 1),
 }
 
 SHA_TARGET = 4e6  # issue target for header hashing, hashes/s
 PARALLEL_EFFICIENCY_TARGET = 0.90
+FRAME_TARGET = 0.80  # frame decode vs SHA256d of the same bytes (wire issue)
+SMALL_MESSAGE_TARGET = 5e6  # ping / inv encode+decode per core (wire issue)
 
 
 def si(value):
@@ -127,6 +135,7 @@ def main():
         "BM_VerifySchnorr": [limit("schnorr_parse+verify_t1_wall_per_s", "secp parse+verify, 1 thread", "verifies/s")],
         "BM_DecodeBlock": [limit("sha256_16384B_MB_per_s", "ref: SHA-256 of 16 KB blocks", "MB/s")],
         "BM_SerializeBlock": [limit("sha256_16384B_MB_per_s", "ref: SHA-256 of 16 KB blocks", "MB/s")],
+        "BM_FrameDecode_1MiBBlock": [limit("sha256_16384B_MB_per_s", "OpenSSL SHA-256 of 16 KB blocks", "MB/s")],
     }
     for key in ("BM_ParallelVerifier/1000/real_time", "BM_ParallelVerifier/4000/real_time"):
         rows = [limit("schnorr_parse+verify_t2_wall_per_s", "secp parse+verify, 2 threads", "verifies/s")]
@@ -139,6 +148,17 @@ def main():
         targets["BM_Sha256dHeader"] = (f"target >= {si(SHA_TARGET)} hashes/s: "
                                        + ("met" if sha >= SHA_TARGET else "NOT MET"),
                                        f"{sha / SHA_TARGET:.0%}")
+    frame, sha1mib = value_of("BM_FrameDecode_1MiBBlock"), value_of("BM_Sha256d_1MiB")
+    if frame is not None and sha1mib:
+        targets["BM_FrameDecode_1MiBBlock"] = (
+            f"SHA256d of 1 MiB here = {si(sha1mib)} MB/s; target >= {FRAME_TARGET:.0%}: "
+            + ("met" if frame >= FRAME_TARGET * sha1mib else "NOT MET"), f"{frame / sha1mib:.0%}")
+    for key in ("BM_EncodeDecode_Ping", "BM_EncodeDecode_Inv1"):
+        rate = value_of(key)
+        if rate is not None:
+            targets[key] = (f"target >= {si(SMALL_MESSAGE_TARGET)} msgs/s per core: "
+                            + ("met" if rate >= SMALL_MESSAGE_TARGET else "NOT MET"),
+                            f"{rate / SMALL_MESSAGE_TARGET:.0%}")
     for key in ("BM_ParallelVerifier/1000/real_time", "BM_ParallelVerifier/4000/real_time"):
         par = value_of(key)
         if par is not None and single:
