@@ -64,7 +64,10 @@ Result<std::unique_ptr<Chainstate>> Chainstate::Open(Options options) {
   Impl& state = *chainstate->impl_;
   util::MutexLock lock(state.mutex);
   state.coins = std::make_unique<CoinsCache>(*state.db);
-  PARTHENON_TRY(state.Load());
+  if (auto loaded = state.Load(); !loaded) {
+    state.fatal = loaded.error();  // the destructor must not flush a half-loaded state
+    return std::unexpected(loaded.error());
+  }
   state.events.clear();  // nobody has subscribed yet
   return chainstate;
 }
