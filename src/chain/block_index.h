@@ -74,10 +74,12 @@ class BlockIndex {
   // The last common block of the active chain and `entry`.
   const BlockIndexEntry* FindFork(const BlockIndexEntry* entry) const;
 
-  // Calls `visit` on every entry (unspecified order).
-  template <class Visit>
-  void ForEach(Visit visit) const {
-    for (const auto& [hash, entry] : entries_) visit(entry.get());
+  // Every entry (unspecified order).
+  std::vector<BlockIndexEntry*> All() const {
+    std::vector<BlockIndexEntry*> all;
+    all.reserve(entries_.size());
+    for (const auto& [hash, entry] : entries_) all.push_back(entry.get());
+    return all;
   }
 
  private:

@@ -86,11 +86,11 @@ Result<void> Chainstate::Impl::Load() {
     }
     index.SetTip(tip);
   }
-  index.ForEach([this](BlockIndexEntry* entry) {
+  for (BlockIndexEntry* entry : index.All()) {
     if (entry->chain_has_data && !entry->Failed() && entry->chain_work >= index.Tip()->chain_work) {
       candidates.insert(entry);
     }
-  });
+  }
   RecomputeBestHeader();
   PARTHENON_TRY(VerifyRecentBlocks());
   const int32_t before = index.Tip()->height;

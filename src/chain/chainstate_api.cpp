@@ -116,18 +116,17 @@ std::vector<primitives::BlockHeader> Chainstate::HeadersAfter(std::span<const cr
                                                               const crypto::Uint256& stop_hash,
                                                               size_t max_count) const {
   util::MutexLock lock(impl_->mutex);
-  const BlockIndex& index = impl_->index;
   int32_t start = 0;  // after genesis when nothing in the locator is on our chain
   for (const auto& hash : locator) {
-    const BlockIndexEntry* entry = index.Find(hash);
-    if (entry != nullptr && index.Contains(entry)) {
+    const BlockIndexEntry* entry = impl_->index.Find(hash);
+    if (entry != nullptr && impl_->index.Contains(entry)) {
       start = entry->height;
       break;
     }
   }
   std::vector<primitives::BlockHeader> headers;
-  for (const BlockIndexEntry* entry = index.AtHeight(start + 1);
-       entry != nullptr && headers.size() < max_count; entry = index.AtHeight(entry->height + 1)) {
+  for (const BlockIndexEntry* entry = impl_->index.AtHeight(start + 1);
+       entry != nullptr && headers.size() < max_count; entry = impl_->index.AtHeight(entry->height + 1)) {
     headers.push_back(entry->header);
     if (entry->hash == stop_hash) break;
   }

@@ -110,8 +110,8 @@ void Chainstate::Impl::ProcessOrphanTxs(const crypto::Uint256& parent) {
 }
 
 Result<BlockTemplate> Chainstate::CreateBlockTemplate(util::ByteSpan payout_script) const {
-  util::MutexLock lock(impl_->mutex);
   const Impl& state = *impl_;
+  util::MutexLock lock(state.mutex);
   const BlockIndexEntry* tip = state.index.Tip();
   BlockTemplate tmpl;
   tmpl.height = tip->height + 1;
@@ -128,9 +128,10 @@ Result<BlockTemplate> Chainstate::CreateBlockTemplate(util::ByteSpan payout_scri
   for (const MempoolEntry* entry : state.pool_txs.ByFeeRate()) {
     const int64_t tx_weight = primitives::Weight(entry->tx);
     if (weight + tx_weight > consensus::kMaxBlockWeight) continue;
-    const bool parents_in = std::all_of(entry->tx.inputs.begin(), entry->tx.inputs.end(), [&](const auto& in) {
-      return !state.pool_txs.Contains(in.prevout.txid) || included.contains(in.prevout.txid);
-    });
+    bool parents_in = true;
+    for (const auto& in : entry->tx.inputs) {
+      if (state.pool_txs.Contains(in.prevout.txid) && !included.contains(in.prevout.txid)) parents_in = false;
+    }
     if (!parents_in) continue;
     weight += tx_weight;
     tmpl.fees += entry->fee;

@@ -97,9 +97,9 @@ void Chainstate::Impl::MarkInvalid(BlockIndexEntry* entry, const Error& reason) 
 
 void Chainstate::Impl::RecomputeBestHeader() {
   best_header = index.Tip();
-  index.ForEach([this](BlockIndexEntry* entry) {
+  for (BlockIndexEntry* entry : index.All()) {
     if (!entry->Failed() && CandidateOrder{}(entry, best_header)) best_header = entry;
-  });
+  }
 }
 
 Result<primitives::Block> Chainstate::Impl::ReadBlock(const BlockIndexEntry* entry) const {

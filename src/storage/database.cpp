@@ -180,7 +180,13 @@ Result<void> Database::Scan(Column column, util::ByteSpan prefix, const Visitor&
   read_options.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->Handle(column)));
   const rocksdb::Slice prefix_slice = ToSlice(prefix);
-  for (it->Seek(prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
+  // An empty prefix has a null data pointer, which Slice::starts_with would pass to memcmp.
+  if (prefix.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(prefix_slice);
+  }
+  for (; it->Valid() && (prefix.empty() || it->key().starts_with(prefix_slice)); it->Next()) {
     if (!visit(FromSlice(it->key()), FromSlice(it->value()))) break;
   }
   if (!it->status().ok()) return DbError(it->status(), "scan " + std::string(Name(column)));

@@ -27,7 +27,7 @@ util::Bytes KeyRecordKey(const crypto::XOnlyPublicKey& key) {
 
 chain::Result<std::unique_ptr<Wallet>> Wallet::Open(chain::Chainstate& chainstate) {
   std::unique_ptr<Wallet> wallet(new Wallet(chainstate));
-  util::MutexLock lock(wallet->mutex_);
+  std::map<util::Bytes, crypto::KeyPair> keys;
   std::optional<chain::Error> bad;
   auto scanned = chainstate.Column(storage::Column::kWallet).Scan(
       util::AsBytes(kKeyPrefix), [&](util::ByteSpan, util::ByteSpan value) {
@@ -40,11 +40,13 @@ chain::Result<std::unique_ptr<Wallet>> Wallet::Open(chain::Chainstate& chainstat
           bad = chain::Error::Code(chain::ErrorCode::kCorruption, "wallet key record is not a valid key");
           return false;
         }
-        wallet->keys_.emplace(consensus::KeyPathScript(key->PublicKey()), *key);
+        keys.emplace(consensus::KeyPathScript(key->PublicKey()), *key);
         return true;
       });
   if (!scanned) return std::unexpected(chain::Error::Storage(scanned.error()));
   if (bad) return std::unexpected(*bad);
+  util::MutexLock lock(wallet->mutex_);
+  wallet->keys_ = std::move(keys);
   return wallet;
 }
 
