@@ -1,0 +1,207 @@
+// Chainstate's public entry points: locking, event dispatch and read-only queries.
+#include "chain/chainstate.h"
+#include "chain/detail/chainstate_impl.h"
+#include "crypto/sha256.h"
+
+namespace parthenon::chain {
+
+HeadersOutcome Chainstate::SubmitHeaders(std::span<const primitives::BlockHeader> headers) {
+  util::MutexLock dispatch(impl_->dispatch_mutex);
+  HeadersOutcome outcome;
+  std::vector<Event> events;
+  {
+    util::MutexLock lock(impl_->mutex);
+    for (const auto& header : headers) {
+      auto accepted = impl_->AcceptHeader(header);
+      if (!accepted) {
+        outcome.error = accepted.error();
+        break;
+      }
+      ++outcome.accepted;
+    }
+    events = impl_->TakeEvents();
+  }
+  impl_->Dispatch(events);
+  return outcome;
+}
+
+Result<BlockOutcome> Chainstate::SubmitBlock(const primitives::Block& block) {
+  util::MutexLock dispatch(impl_->dispatch_mutex);
+  Result<BlockOutcome> outcome;
+  std::vector<Event> events;
+  {
+    util::MutexLock lock(impl_->mutex);
+    outcome = impl_->AcceptBlock(block);
+    events = impl_->TakeEvents();
+  }
+  impl_->Dispatch(events);
+  return outcome;
+}
+
+Result<TxOutcome> Chainstate::SubmitTransaction(const primitives::Transaction& tx) {
+  util::MutexLock dispatch(impl_->dispatch_mutex);
+  Result<TxOutcome> outcome;
+  std::vector<Event> events;
+  {
+    util::MutexLock lock(impl_->mutex);
+    if (auto usable = impl_->CheckUsable(); !usable) {
+      outcome = std::unexpected(usable.error());
+    } else {
+      outcome = impl_->AcceptToMempool(tx, /*allow_orphan=*/true);
+    }
+    events = impl_->TakeEvents();
+  }
+  impl_->Dispatch(events);
+  return outcome;
+}
+
+ChainTip Chainstate::Tip() const {
+  util::MutexLock lock(impl_->mutex);
+  return impl_->TipOf(impl_->index.Tip());
+}
+
+ChainTip Chainstate::HeaderTip() const {
+  util::MutexLock lock(impl_->mutex);
+  return impl_->TipOf(impl_->best_header != nullptr ? impl_->best_header : impl_->index.Tip());
+}
+
+std::optional<crypto::Uint256> Chainstate::GetBlockHash(int32_t height) const {
+  util::MutexLock lock(impl_->mutex);
+  const BlockIndexEntry* entry = impl_->index.AtHeight(height);
+  if (entry == nullptr) return std::nullopt;
+  return entry->hash;
+}
+
+std::optional<primitives::BlockHeader> Chainstate::GetHeader(const crypto::Uint256& hash) const {
+  util::MutexLock lock(impl_->mutex);
+  const BlockIndexEntry* entry = impl_->index.Find(hash);
+  if (entry == nullptr) return std::nullopt;
+  return entry->header;
+}
+
+std::optional<int32_t> Chainstate::GetHeight(const crypto::Uint256& hash) const {
+  util::MutexLock lock(impl_->mutex);
+  const BlockIndexEntry* entry = impl_->index.Find(hash);
+  if (entry == nullptr) return std::nullopt;
+  return entry->height;
+}
+
+Result<primitives::Block> Chainstate::GetBlock(const crypto::Uint256& hash) const {
+  BlockIndexEntry copy;
+  {
+    util::MutexLock lock(impl_->mutex);
+    const BlockIndexEntry* entry = impl_->index.Find(hash);
+    if (entry == nullptr || !entry->HaveData()) return Fail(ErrorCode::kNotFound, hash.ToHex());
+    copy.hash = entry->hash;
+    copy.data_pos = entry->data_pos;
+  }
+  return impl_->ReadBlock(&copy);  // the store is thread-safe; read outside the lock
+}
+
+std::vector<crypto::Uint256> Chainstate::GetLocator() const {
+  util::MutexLock lock(impl_->mutex);
+  std::vector<crypto::Uint256> locator;
+  int32_t height = impl_->index.Tip()->height;
+  int32_t step = 1;
+  while (height > 0) {
+    locator.push_back(impl_->index.AtHeight(height)->hash);
+    if (locator.size() >= 10) step *= 2;
+    height -= step;
+  }
+  locator.push_back(impl_->index.AtHeight(0)->hash);
+  return locator;
+}
+
+std::vector<primitives::BlockHeader> Chainstate::HeadersAfter(std::span<const crypto::Uint256> locator,
+                                                              const crypto::Uint256& stop_hash,
+                                                              size_t max_count) const {
+  util::MutexLock lock(impl_->mutex);
+  int32_t start = 0;  // after genesis when nothing in the locator is on our chain
+  for (const auto& hash : locator) {
+    const BlockIndexEntry* entry = impl_->index.Find(hash);
+    if (entry != nullptr && impl_->index.Contains(entry)) {
+      start = entry->height;
+      break;
+    }
+  }
+  std::vector<primitives::BlockHeader> headers;
+  for (const BlockIndexEntry* entry = impl_->index.AtHeight(start + 1);
+       entry != nullptr && headers.size() < max_count; entry = impl_->index.AtHeight(entry->height + 1)) {
+    headers.push_back(entry->header);
+    if (entry->hash == stop_hash) break;
+  }
+  return headers;
+}
+
+Result<std::optional<UtxoEntry>> Chainstate::GetUtxo(const primitives::OutPoint& outpoint) const {
+  util::MutexLock lock(impl_->mutex);
+  auto coin = impl_->coins->Get(outpoint);
+  if (!coin) return std::unexpected(coin.error());
+  if (!coin->has_value()) return std::optional<UtxoEntry>();
+  return std::optional<UtxoEntry>(UtxoEntry{outpoint, (*coin)->out, (*coin)->height, (*coin)->coinbase});
+}
+
+Result<std::vector<UtxoEntry>> Chainstate::ListUtxos(std::span<const util::Bytes> scripts) const {
+  util::MutexLock lock(impl_->mutex);
+  PARTHENON_TRY(impl_->FlushLocked());
+  std::vector<UtxoEntry> found;
+  std::optional<Error> corrupt;
+  auto scanned = impl_->db->Scan(storage::Column::kUtxo, {}, [&](util::ByteSpan key, util::ByteSpan value) {
+    auto coin = DecodeCoin(value);
+    if (!coin || key.size() != 36) {
+      corrupt = Error::Code(ErrorCode::kCorruption, "undecodable utxo record");
+      return false;
+    }
+    if (std::find(scripts.begin(), scripts.end(), coin->out.script_pubkey) == scripts.end()) return true;
+    primitives::OutPoint outpoint{*crypto::Uint256::FromBytes(key.first(32)),
+                                  util::ReadBE<uint32_t>(key.data() + 32)};
+    found.push_back({outpoint, std::move(coin->out), coin->height, coin->coinbase});
+    return true;
+  });
+  if (!scanned) return std::unexpected(Error::Storage(scanned.error()));
+  if (corrupt) return std::unexpected(*corrupt);
+  return found;
+}
+
+Result<crypto::Uint256> Chainstate::UtxoSetHash() const {
+  util::MutexLock lock(impl_->mutex);
+  PARTHENON_TRY(impl_->FlushLocked());
+  crypto::Sha256 hasher;
+  auto scanned = impl_->db->Scan(storage::Column::kUtxo, {}, [&](util::ByteSpan key, util::ByteSpan value) {
+    hasher.Write(key);
+    hasher.Write(value);
+    return true;
+  });
+  if (!scanned) return std::unexpected(Error::Storage(scanned.error()));
+  const auto digest = hasher.Finalize();
+  return crypto::Sha256d(digest);
+}
+
+bool Chainstate::MempoolContains(const crypto::Uint256& txid) const {
+  util::MutexLock lock(impl_->mutex);
+  return impl_->pool_txs.Contains(txid);
+}
+
+std::optional<primitives::Transaction> Chainstate::MempoolGet(const crypto::Uint256& txid) const {
+  util::MutexLock lock(impl_->mutex);
+  const MempoolEntry* entry = impl_->pool_txs.Get(txid);
+  if (entry == nullptr) return std::nullopt;
+  return entry->tx;
+}
+
+std::vector<crypto::Uint256> Chainstate::MempoolTxids() const {
+  util::MutexLock lock(impl_->mutex);
+  return impl_->pool_txs.Txids();
+}
+
+MempoolInfo Chainstate::GetMempoolInfo() const {
+  util::MutexLock lock(impl_->mutex);
+  return impl_->pool_txs.Info();
+}
+
+std::optional<crypto::Uint256> Chainstate::MempoolSpender(const primitives::OutPoint& outpoint) const {
+  util::MutexLock lock(impl_->mutex);
+  return impl_->pool_txs.SpenderOf(outpoint);
+}
+
+}  // namespace parthenon::chain

@@ -1,0 +1,129 @@
+// Internal state of Chainstate, shared by its implementation files (chainstate.cpp: open,
+// recovery, flush and queries; validation.cpp: headers, blocks, connect/disconnect, reorg;
+// mempool_accept.cpp: transactions and block templates). Not part of the API.
+//
+// Thread-safety: every member below `mutex` is guarded by it; the rest is constant after Open.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "chain/block_index.h"
+#include "chain/chainstate.h"
+#include "chain/coins.h"
+#include "chain/mempool.h"
+#include "crypto/parallel_verifier.h"
+#include "storage/flat_file_store.h"
+#include "util/mutex.h"
+#include "util/thread_pool.h"
+
+namespace parthenon::chain {
+
+struct Event {
+  enum class Kind { kNewTip, kTxAccepted, kTxRemoved };
+  Kind kind;
+  ChainTip tip;
+  primitives::Transaction tx;
+  crypto::Uint256 txid;
+};
+
+// Best candidate first: most work, then first seen.
+struct CandidateOrder {
+  bool operator()(const BlockIndexEntry* a, const BlockIndexEntry* b) const {
+    if (a->chain_work != b->chain_work) return a->chain_work > b->chain_work;
+    return a->sequence < b->sequence;
+  }
+};
+
+inline constexpr std::string_view kBestBlockKey = "best_block";
+
+struct Chainstate::Impl {
+  Impl(Options opts, const consensus::ChainParams& chain_params);
+
+  // Constant after Open.
+  const Options options;
+  const consensus::ChainParams& params;
+  const util::Clock& clock;
+  std::unique_ptr<storage::Database> db;
+  std::unique_ptr<storage::FlatFileStore> blocks;
+  std::unique_ptr<storage::FlatFileStore> undo;
+  util::ThreadPool pool;
+  crypto::ParallelVerifier verifier;
+
+  // Held while an operation's events are dispatched, so callbacks see events in order.
+  util::Mutex dispatch_mutex ACQUIRED_BEFORE(mutex);
+  mutable util::Mutex mutex;
+  BlockIndex index GUARDED_BY(mutex);
+  std::unique_ptr<CoinsCache> coins GUARDED_BY(mutex);
+  Mempool pool_txs GUARDED_BY(mutex);
+  std::set<BlockIndexEntry*, CandidateOrder> candidates GUARDED_BY(mutex);
+  BlockIndexEntry* best_header GUARDED_BY(mutex) = nullptr;
+  std::unordered_set<BlockIndexEntry*> dirty GUARDED_BY(mutex);
+  std::unordered_map<crypto::Uint256, Error> invalid_reasons GUARDED_BY(mutex);
+  std::map<crypto::Uint256, primitives::Block> orphan_blocks GUARDED_BY(mutex);
+  std::deque<crypto::Uint256> orphan_block_order GUARDED_BY(mutex);
+  std::map<crypto::Uint256, primitives::Transaction> orphan_txs GUARDED_BY(mutex);
+  std::deque<crypto::Uint256> orphan_tx_order GUARDED_BY(mutex);
+  std::optional<Error> fatal GUARDED_BY(mutex);
+  std::vector<Event> events GUARDED_BY(mutex);
+  int64_t last_flush_time GUARDED_BY(mutex) = 0;
+  std::vector<std::function<void(const ChainTip&)>> on_new_tip GUARDED_BY(mutex);
+  std::vector<std::function<void(const primitives::Transaction&)>> on_tx_accepted GUARDED_BY(mutex);
+  std::vector<std::function<void(const crypto::Uint256&)>> on_tx_removed GUARDED_BY(mutex);
+
+  // chainstate.cpp
+  [[nodiscard]] Result<void> Load() REQUIRES(mutex);
+  [[nodiscard]] Result<void> LoadIndex() REQUIRES(mutex);
+  [[nodiscard]] Result<void> InitGenesis() REQUIRES(mutex);
+  [[nodiscard]] Result<void> VerifyRecentBlocks() REQUIRES(mutex);
+  [[nodiscard]] Result<void> FlushLocked() REQUIRES(mutex);
+  [[nodiscard]] Result<void> MaybeFlush() REQUIRES(mutex);
+  // Records a storage failure: from now on every write is refused with kShutDown.
+  Error Abort(Error error) REQUIRES(mutex);
+  [[nodiscard]] Result<void> CheckUsable() const REQUIRES(mutex);
+  ChainTip TipOf(const BlockIndexEntry* entry) const;
+  std::vector<Event> TakeEvents() REQUIRES(mutex);
+  void Dispatch(const std::vector<Event>& batch) REQUIRES(dispatch_mutex) EXCLUDES(mutex);
+
+  // validation.cpp
+  uint32_t ExpectedBits(const BlockIndexEntry* prev) const;
+  [[nodiscard]] Result<BlockIndexEntry*> AcceptHeader(const primitives::BlockHeader& header) REQUIRES(mutex);
+  [[nodiscard]] Result<BlockOutcome> AcceptBlock(const primitives::Block& block) REQUIRES(mutex);
+  [[nodiscard]] Result<void> StoreBlock(BlockIndexEntry* entry, const primitives::Block& block) REQUIRES(mutex);
+  void AddOrphanBlock(const primitives::Block& block) REQUIRES(mutex);
+  void ProcessOrphanBlocks(const crypto::Uint256& parent) REQUIRES(mutex);
+  void MarkHaveData(BlockIndexEntry* entry) REQUIRES(mutex);
+  void MarkInvalid(BlockIndexEntry* entry, const Error& reason) REQUIRES(mutex);
+  void RecomputeBestHeader() REQUIRES(mutex);
+  [[nodiscard]] Result<void> ActivateBestChain(const primitives::Block* hint) REQUIRES(mutex);
+  [[nodiscard]] Result<primitives::Block> ReadBlock(const BlockIndexEntry* entry) const;
+  [[nodiscard]] Result<BlockUndo> ConnectBlock(const primitives::Block& block,
+                                               const BlockIndexEntry* entry) REQUIRES(mutex);
+  [[nodiscard]] Result<void> ConnectTip(BlockIndexEntry* entry, const primitives::Block* hint) REQUIRES(mutex);
+  // Returns the non-coinbase transactions of the disconnected block, for the mempool.
+  [[nodiscard]] Result<std::vector<primitives::Transaction>> DisconnectTip() REQUIRES(mutex);
+
+  // mempool_accept.cpp
+  [[nodiscard]] Result<TxOutcome> AcceptToMempool(const primitives::Transaction& tx,
+                                                  bool allow_orphan) REQUIRES(mutex);
+  void AddOrphanTx(const primitives::Transaction& tx) REQUIRES(mutex);
+  void ProcessOrphanTxs(const crypto::Uint256& parent) REQUIRES(mutex);
+  void RemoveFromMempool(const std::vector<crypto::Uint256>& txids) REQUIRES(mutex);
+};
+
+// Final if lock_time is 0, below the height (< 500,000,000) or time threshold, or every input
+// has the final sequence.
+bool IsFinalTx(const primitives::Transaction& tx, int32_t height, int64_t time);
+
+// True for storage-side failures (as opposed to an invalid block or transaction).
+inline bool IsStorageFailure(const Error& error) {
+  return error.code == ErrorCode::kStorage || error.code == ErrorCode::kCorruption ||
+         error.code == ErrorCode::kShutDown;
+}
+
+}  // namespace parthenon::chain

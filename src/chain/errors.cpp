@@ -1,0 +1,32 @@
+#include "chain/errors.h"
+
+namespace parthenon::chain {
+
+Error Error::Storage(const storage::Error& error) {
+  const ErrorCode code =
+      error.code == storage::ErrorCode::kCorruption ? ErrorCode::kCorruption : ErrorCode::kStorage;
+  return {code, std::nullopt, error.Message()};
+}
+
+std::string_view Error::Reason() const {
+  if (code == ErrorCode::kConsensus && consensus) return consensus::RejectReason(*consensus);
+  switch (code) {
+#define PARTHENON_X(name, reason, description) \
+  case ErrorCode::name:                        \
+    return reason;
+    PARTHENON_CHAIN_ERRORS(PARTHENON_X)
+#undef PARTHENON_X
+  }
+  return "unknown";
+}
+
+std::string Error::Message() const {
+  std::string message(Reason());
+  if (code == ErrorCode::kConsensus && consensus) {
+    message += " (" + std::string(consensus::ToString(*consensus)) + ")";
+  }
+  if (!detail.empty()) message += ": " + detail;
+  return message;
+}
+
+}  // namespace parthenon::chain

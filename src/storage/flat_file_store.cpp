@@ -1,0 +1,120 @@
+#include "storage/flat_file_store.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "crypto/sha256.h"
+
+namespace parthenon::storage {
+namespace {
+
+std::array<std::byte, 4> Checksum(util::ByteSpan payload) {
+  const auto hash = crypto::Sha256d(payload);
+  std::array<std::byte, 4> out;
+  std::memcpy(out.data(), hash.data(), 4);
+  return out;
+}
+
+}  // namespace
+
+FlatFileStore::FlatFileStore(Options options)
+    : options_(std::move(options)), env_(options_.env != nullptr ? *options_.env : DefaultEnv()) {}
+
+std::filesystem::path FlatFileStore::FilePath(uint32_t file) const {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%s%05u.dat", options_.prefix.c_str(), file);
+  return options_.dir / name;
+}
+
+Result<std::unique_ptr<FlatFileStore>> FlatFileStore::Open(Options options) {
+  std::unique_ptr<FlatFileStore> store(new FlatFileStore(std::move(options)));
+  PARTHENON_TRY(store->env_.CreateDirectories(store->options_.dir));
+  uint32_t last = 0;
+  while (store->env_.FileSize(store->FilePath(last + 1))) ++last;
+  util::MutexLock lock(store->mutex_);
+  PARTHENON_TRY(store->OpenForAppend(last));
+  return store;
+}
+
+Result<void> FlatFileStore::OpenForAppend(uint32_t file) {
+  auto writer = env_.OpenAppendable(FilePath(file));
+  if (!writer) return std::unexpected(writer.error());
+  writer_ = std::move(*writer);
+  current_file_ = file;
+  return {};
+}
+
+Result<FilePos> FlatFileStore::Append(util::ByteSpan payload) {
+  util::MutexLock lock(mutex_);
+  const uint64_t record_size = kRecordHeaderSize + payload.size();
+  auto free = env_.FreeSpace(options_.dir);
+  if (!free) return std::unexpected(free.error());
+  if (*free < record_size + options_.min_free_bytes) {
+    return MakeError(ErrorCode::kDiskFull, options_.dir.string() + ": " + std::to_string(*free) +
+                                               " bytes free, refusing to write");
+  }
+  if (writer_->Size() > 0 && writer_->Size() + record_size > options_.max_file_size) {
+    PARTHENON_TRY(writer_->Sync());
+    PARTHENON_TRY(OpenForAppend(current_file_ + 1));
+  }
+  util::Bytes record(record_size);
+  std::memcpy(record.data(), options_.magic.data(), 4);
+  util::WriteLE<uint32_t>(record.data() + 4, static_cast<uint32_t>(payload.size()));
+  const auto checksum = Checksum(payload);
+  std::memcpy(record.data() + 8, checksum.data(), 4);
+  if (!payload.empty()) std::memcpy(record.data() + kRecordHeaderSize, payload.data(), payload.size());
+  const FilePos pos{current_file_, writer_->Size(), static_cast<uint32_t>(payload.size())};
+  if (auto appended = writer_->Append(record); !appended) {
+    // A torn record may be left behind; nothing points at it. Continue in a fresh file so later
+    // records never follow garbage whose length we do not know.
+    (void)OpenForAppend(current_file_ + 1);
+    return std::unexpected(appended.error());
+  }
+  return pos;
+}
+
+Result<void> FlatFileStore::Sync() {
+  util::MutexLock lock(mutex_);
+  return writer_->Sync();
+}
+
+Result<RandomAccessFile*> FlatFileStore::Reader(uint32_t file) const {
+  auto it = readers_.find(file);
+  if (it != readers_.end()) return it->second.get();
+  auto reader = env_.OpenReadable(FilePath(file));
+  if (!reader) return std::unexpected(reader.error());
+  return readers_.emplace(file, std::move(*reader)).first->second.get();
+}
+
+Result<util::Bytes> FlatFileStore::Read(const FilePos& pos) const {
+  RandomAccessFile* reader = nullptr;
+  {
+    util::MutexLock lock(mutex_);
+    auto opened = Reader(pos.file);
+    if (!opened) return std::unexpected(opened.error());
+    reader = *opened;  // readers are never closed while the store lives
+  }
+  const std::string where = FilePath(pos.file).string() + " offset " + std::to_string(pos.offset);
+  auto record = reader->Read(pos.offset, kRecordHeaderSize + pos.size);
+  if (!record) {
+    if (record.error().code == ErrorCode::kCorruption) {
+      return MakeError(ErrorCode::kCorruption, where + ": truncated record");
+    }
+    return std::unexpected(record.error());
+  }
+  if (std::memcmp(record->data(), options_.magic.data(), 4) != 0) {
+    return MakeError(ErrorCode::kCorruption, where + ": bad record magic");
+  }
+  if (util::ReadLE<uint32_t>(record->data() + 4) != pos.size) {
+    return MakeError(ErrorCode::kCorruption, where + ": record length does not match the index");
+  }
+  const util::ByteSpan payload = util::ByteSpan(*record).subspan(kRecordHeaderSize);
+  const auto checksum = Checksum(payload);
+  if (std::memcmp(record->data() + 8, checksum.data(), 4) != 0) {
+    return MakeError(ErrorCode::kCorruption, where + ": record checksum mismatch");
+  }
+  record->erase(record->begin(), record->begin() + kRecordHeaderSize);
+  return std::move(*record);
+}
+
+}  // namespace parthenon::storage
