@@ -199,6 +199,7 @@ class Session {
                 util::MutexLock lock(h_->mutex);
                 h_->info.ping = *rtt;
                 h_->info.min_ping = h_->info.min_ping ? std::min(*h_->info.min_ping, *rtt) : *rtt;
+                h_->watchdog_wake.cancel();  // the next deadline is the next ping
               }
               return std::nullopt;
             },
