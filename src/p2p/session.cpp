@@ -16,6 +16,10 @@ namespace {
 using namespace asio::experimental::awaitable_operators;
 using std::chrono::steady_clock;
 
+// One gather write takes at most this much of the queue.
+constexpr size_t kMaxBatchFrames = 1024;
+constexpr size_t kMaxBatchBytes = 256 * 1024;
+
 template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
@@ -275,7 +279,7 @@ class Session {
     for (;;) {
       {
         util::MutexLock lock(h_->mutex);
-        h_->queue.PopBatch(batch, 64, 256 * 1024);
+        h_->queue.PopBatch(batch, kMaxBatchFrames, kMaxBatchBytes);
       }
       if (batch.empty()) {
         h_->writer_wake.expires_at(steady_clock::time_point::max());
