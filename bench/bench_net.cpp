@@ -40,6 +40,8 @@ NetworkManager::Options BenchOptions(const std::string& ip) {
   options.io_threads = 1;
   options.max_messages_per_second = 1e9;  // measure the transport, not the rate limit
   options.message_burst = 1e9;
+  options.max_bytes_per_second = 1e12;
+  options.byte_burst = 1e12;
   options.max_send_queue_messages = 1'000'000;
   options.max_send_queue_bytes = 512u << 20;
   options.max_inbound = 1000;

@@ -94,7 +94,11 @@ NetworkManager::Impl::Impl(Options options)
       policy_(options_.policy ? options_.policy : &default_policy_),
       rng_(std::random_device{}()) {
   for (const auto& ip : options_.whitelist) {
-    if (auto address = wire::NetAddress::Parse(ip, 0)) whitelist_.push_back(*address);
+    if (auto address = wire::NetAddress::Parse(ip, 0)) {
+      whitelist_.push_back(*address);
+    } else {
+      bad_whitelist_ = true;
+    }
   }
 }
 
@@ -105,6 +109,7 @@ NetResult<void> NetworkManager::Impl::Start() {
     util::MutexLock lock(mutex_);
     if (running_ || stopping_) return std::unexpected(NetError::kAlreadyStarted);
   }
+  if (bad_whitelist_) return std::unexpected(NetError::kBadAddress);
   auto& log = util::Log(util::LogCategory::kNet);
   if (options_.listen) {
     for (const auto& bind : options_.bind_addresses) {

@@ -151,6 +151,7 @@ class NetworkManager::Impl {
   DisconnectPolicy default_policy_;
   PeerPolicy* const policy_;
   std::vector<wire::NetAddress> whitelist_;
+  bool bad_whitelist_ = false;
 
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
