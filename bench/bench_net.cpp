@@ -1,0 +1,295 @@
+// Network manager benchmarks, each next to a raw-TCP baseline measured in the same program:
+//   BM_NodeMessages/<payload>  messages/s from node A to node B over loopback (windowed so the
+//                              send queue never overflows), vs BM_RawTcpMessages/<payload>: one
+//                              send() per frame of the same size, receiver reading 64 KiB chunks.
+//   BM_NodeRoundTrip           request/echo round trip through two nodes (median in counters),
+//                              vs BM_RawTcpRoundTrip: blocking 32-byte ping-pong on raw sockets.
+//   BM_IdlePeerMemory/<n>      resident memory added by n idle connected peers (node side).
+#include <arpa/inet.h>
+#include <benchmark/benchmark.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "p2p/network_manager.h"
+#include "p2p/wire/frame.h"
+
+namespace {
+
+using namespace parthenon;
+using namespace parthenon::p2p;
+using namespace std::chrono_literals;
+
+const wire::Magic kMagic = wire::kRegtestMagic;
+
+NetworkManager::Options BenchOptions(const std::string& ip) {
+  NetworkManager::Options options;
+  options.magic = kMagic;
+  options.port = 0;
+  options.bind_addresses = {ip};
+  options.outbound_bind_address = ip;
+  options.io_threads = 1;
+  options.max_messages_per_second = 1e9;  // measure the transport, not the rate limit
+  options.message_burst = 1e9;
+  options.max_bytes_per_second = 1e12;
+  options.byte_burst = 1e12;
+  options.max_send_queue_messages = 1'000'000;
+  options.max_send_queue_bytes = 512u << 20;
+  options.max_inbound = 1000;
+  options.max_connections = 1000;
+  return options;
+}
+
+void WaitFor(const std::function<bool()>& predicate) {
+  while (!predicate()) std::this_thread::sleep_for(1ms);
+}
+
+// A payload of `size` bytes that reaches OnMessage: feefilter (8 bytes) or inv (1 + 36 n).
+wire::Message MessageOfSize(size_t inv_items) {
+  if (inv_items == 0) return wire::FeeFilter{1000};
+  wire::Inv inv;
+  inv.items.resize(inv_items, wire::InvItem{wire::InvType::kTx, {}});
+  return inv;
+}
+
+// ---- node to node ----
+
+void BM_NodeMessages(benchmark::State& state) {
+  const auto message = MessageOfSize(static_cast<size_t>(state.range(0)));
+  std::atomic<uint64_t> received{0};
+  NetworkManager a(BenchOptions("127.0.50.1"));
+  NetworkManager b(BenchOptions("127.0.50.2"));
+  b.SetOnMessage([&](PeerId, const wire::Message&) { received.fetch_add(1); });
+  if (!a.Start() || !b.Start() || !b.AddPeer("127.0.50.1", a.ListenPorts()[0])) {
+    state.SkipWithError("start");
+    return;
+  }
+  WaitFor([&] { return !a.GetPeers().empty() && a.GetPeers()[0].state == PeerState::kConnected; });
+  const PeerId to_b = a.GetPeers()[0].id;
+  constexpr uint64_t kBatch = 20'000;
+  constexpr uint64_t kWindow = 100'000;  // in flight at most
+  uint64_t sent = 0;
+  for (auto _ : state) {
+    for (uint64_t i = 0; i < kBatch; ++i) {
+      while (sent - received.load(std::memory_order_relaxed) >= kWindow) {
+        std::this_thread::sleep_for(100us);  // do not steal the receiver's core
+      }
+      if (!a.Send(to_b, message)) {
+        state.SkipWithError("send failed");
+        return;
+      }
+      ++sent;
+    }
+  }
+  WaitFor([&] { return received.load() == sent; });
+  state.SetItemsProcessed(static_cast<int64_t>(sent));
+  state.counters["frame_bytes"] = static_cast<double>(wire::EncodeFrame(kMagic, message).size());
+}
+BENCHMARK(BM_NodeMessages)->Arg(0)->Arg(1)->Arg(10)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_NodeRoundTrip(benchmark::State& state) {
+  NetworkManager a(BenchOptions("127.0.51.1"));
+  NetworkManager b(BenchOptions("127.0.51.2"));
+  std::mutex mutex;
+  std::condition_variable cv;
+  uint64_t echoes = 0;
+  b.SetOnMessage([&](PeerId from, const wire::Message& m) { (void)b.Send(from, m); });
+  a.SetOnMessage([&](PeerId, const wire::Message&) {
+    std::lock_guard lock(mutex);
+    ++echoes;
+    cv.notify_one();
+  });
+  if (!a.Start() || !b.Start() || !b.AddPeer("127.0.51.1", a.ListenPorts()[0])) {
+    state.SkipWithError("start");
+    return;
+  }
+  WaitFor([&] {
+    return !a.GetPeers().empty() && a.GetPeers()[0].state == PeerState::kConnected &&
+           !b.GetPeers().empty() && b.GetPeers()[0].state == PeerState::kConnected;
+  });
+  const PeerId to_b = a.GetPeers()[0].id;
+  std::vector<double> samples;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    std::unique_lock lock(mutex);
+    const uint64_t want = echoes + 1;
+    (void)a.Send(to_b, wire::FeeFilter{1});
+    cv.wait(lock, [&] { return echoes >= want; });
+    samples.push_back(std::chrono::duration<double, std::micro>(
+                          std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(samples.begin(), samples.end());
+  state.counters["median_us"] = samples[samples.size() / 2];
+}
+BENCHMARK(BM_NodeRoundTrip)->Iterations(5000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// ---- raw TCP baselines ----
+
+struct SocketPair {
+  int client = -1;
+  int server = -1;
+  SocketPair() {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.52.1", &address.sin_addr);
+    socklen_t length = sizeof address;
+    ::bind(listener, reinterpret_cast<sockaddr*>(&address), length);
+    ::listen(listener, 1);
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+    client = ::socket(AF_INET, SOCK_STREAM, 0);
+    ::connect(client, reinterpret_cast<sockaddr*>(&address), length);
+    server = ::accept(listener, nullptr, nullptr);
+    ::close(listener);
+    int one = 1;
+    ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ~SocketPair() {
+    ::close(client);
+    ::close(server);
+  }
+};
+
+bool SendAll(int fd, const std::byte* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void BM_RawTcpMessages(benchmark::State& state) {
+  const auto frame = wire::EncodeFrame(kMagic, MessageOfSize(static_cast<size_t>(state.range(0))));
+  SocketPair pair;
+  std::atomic<uint64_t> received_bytes{0};
+  std::thread receiver([&] {
+    std::vector<std::byte> buffer(64 * 1024);
+    for (;;) {
+      const ssize_t n = ::recv(pair.server, buffer.data(), buffer.size(), 0);
+      if (n <= 0) return;
+      received_bytes.fetch_add(static_cast<uint64_t>(n));
+    }
+  });
+  uint64_t sent = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < 20'000; ++i) {
+      if (!SendAll(pair.client, frame.data(), frame.size())) break;  // one send() per message
+      ++sent;
+    }
+  }
+  WaitFor([&] { return received_bytes.load() == sent * frame.size(); });
+  ::shutdown(pair.client, SHUT_WR);
+  receiver.join();
+  state.SetItemsProcessed(static_cast<int64_t>(sent));
+  state.counters["frame_bytes"] = static_cast<double>(frame.size());
+}
+BENCHMARK(BM_RawTcpMessages)->Arg(0)->Arg(1)->Arg(10)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_RawTcpRoundTrip(benchmark::State& state) {
+  SocketPair pair;
+  std::thread echo([&] {
+    std::byte buffer[32];
+    for (;;) {
+      size_t got = 0;
+      while (got < sizeof buffer) {
+        const ssize_t n = ::recv(pair.server, buffer + got, sizeof buffer - got, 0);
+        if (n <= 0) return;
+        got += static_cast<size_t>(n);
+      }
+      if (!SendAll(pair.server, buffer, sizeof buffer)) return;
+    }
+  });
+  std::vector<double> samples;
+  std::byte message[32] = {};
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    SendAll(pair.client, message, sizeof message);
+    size_t got = 0;
+    while (got < sizeof message) {
+      got += static_cast<size_t>(::recv(pair.client, message + got, sizeof message - got, 0));
+    }
+    samples.push_back(std::chrono::duration<double, std::micro>(
+                          std::chrono::steady_clock::now() - start).count());
+  }
+  ::shutdown(pair.client, SHUT_WR);
+  echo.join();
+  std::sort(samples.begin(), samples.end());
+  state.counters["median_us"] = samples[samples.size() / 2];
+}
+BENCHMARK(BM_RawTcpRoundTrip)->Iterations(5000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// ---- memory ----
+
+size_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0;
+  size_t resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+// A raw client that completes the handshake and then stays idle (the node's pings are answered
+// by the kernel buffering them: the ping interval is the default 2 minutes anyway).
+int RawHandshake(uint16_t port, uint64_t nonce) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in source{};
+  source.sin_family = AF_INET;
+  ::inet_pton(AF_INET, "127.0.53.2", &source.sin_addr);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source);
+  sockaddr_in target{};
+  target.sin_family = AF_INET;
+  target.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.53.1", &target.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) return -1;
+  wire::Version version;
+  version.nonce = nonce;
+  auto bytes = wire::EncodeFrame(kMagic, version);
+  auto verack = wire::EncodeFrame(kMagic, wire::Verack{});
+  bytes.insert(bytes.end(), verack.begin(), verack.end());
+  SendAll(fd, bytes.data(), bytes.size());
+  return fd;
+}
+
+void BM_IdlePeerMemory(benchmark::State& state) {
+  const auto peers = static_cast<size_t>(state.range(0));
+  for (auto _ : state) {
+    NetworkManager::Options options = BenchOptions("127.0.53.1");
+    NetworkManager node(options);
+    if (!node.Start()) {
+      state.SkipWithError("start");
+      return;
+    }
+    // Warm up allocator arenas and Asio's internals with one peer first.
+    std::vector<int> fds{RawHandshake(node.ListenPorts()[0], 1)};
+    WaitFor([&] { return node.GetStats().inbound == 1 && node.GetPeers()[0].state == PeerState::kConnected; });
+    const size_t before = ResidentBytes();
+    for (size_t i = 0; i < peers; ++i) fds.push_back(RawHandshake(node.ListenPorts()[0], i + 2));
+    WaitFor([&] {
+      const auto all = node.GetPeers();
+      return all.size() == peers + 1 && std::all_of(all.begin(), all.end(), [](const PeerInfo& p) {
+               return p.state == PeerState::kConnected;
+             });
+    });
+    std::this_thread::sleep_for(50ms);
+    const size_t after = ResidentBytes();
+    state.counters["rss_added_KiB"] = static_cast<double>(after - before) / 1024;
+    state.counters["per_peer_KiB"] = static_cast<double>(after - before) / 1024 / static_cast<double>(peers);
+    node.Stop();
+    for (int fd : fds) ::close(fd);
+  }
+}
+BENCHMARK(BM_IdlePeerMemory)->Arg(125)->Arg(500)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace

@@ -1,0 +1,185 @@
+// Internal: NetworkManager::Impl, the per-peer handle it shares with a session, and the
+// session entry point. Included only by network_manager.cpp and session.cpp.
+//
+// Lock order: Impl::mutex_ before PeerHandle::mutex. Callbacks and the policy are never called
+// with either held.
+#pragma once
+
+#include <array>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "p2p/detail/asio.h"
+#include "p2p/network_manager.h"
+#include "p2p/transport/send_queue.h"
+#include "p2p/wire/commands.h"
+#include "util/logging.h"
+#include "util/mutex.h"
+
+namespace parthenon::p2p::detail {
+
+// What ended a session.
+struct Ending {
+  DisconnectReason reason = DisconnectReason::kNone;
+  std::string detail;
+};
+
+// The manager's side of one peer: the bounded send queue, the close request and the statistics.
+// The session owns the socket, the buffers and the protocol state; nobody else holds them.
+// Thread-safety: members under `mutex` are thread-safe; the timers are confined to `strand`
+// (other threads reach them through asio::post(strand, ...)).
+struct PeerHandle {
+  PeerHandle(PeerId id_in, Direction direction_in, const wire::NetAddress& address_in,
+             Strand strand_in, size_t max_queue_bytes, size_t max_queue_messages)
+      : id(id_in),
+        direction(direction_in),
+        address(address_in),
+        strand(std::move(strand_in)),
+        writer_wake(strand),
+        watchdog_wake(strand),
+        queue(max_queue_bytes, max_queue_messages) {
+    info.id = id;
+    info.address = address;
+    info.direction = direction;
+  }
+
+  PeerInfo Snapshot() const EXCLUDES(mutex);
+
+  // Constant after construction.
+  const PeerId id;
+  const Direction direction;
+  const wire::NetAddress address;
+  const Strand strand;
+
+  // Confined to `strand`. Cancelling one wakes its waiter (the writer: "queue not empty"; the
+  // watchdog: "look at close_request / deadlines changed").
+  asio::steady_timer writer_wake;
+  asio::steady_timer watchdog_wake;
+
+  mutable util::Mutex mutex;
+  transport::SendQueue queue GUARDED_BY(mutex);
+  std::optional<Ending> close_request GUARDED_BY(mutex);
+  PeerInfo info GUARDED_BY(mutex);  // per-command maps are built from the arrays by Snapshot()
+  std::array<CommandStats, wire::kCommandCount + 1> sent GUARDED_BY(mutex){};
+  std::array<CommandStats, wire::kCommandCount + 1> received GUARDED_BY(mutex){};
+  std::optional<uint64_t> remote_nonce GUARDED_BY(mutex);
+};
+
+// An --addnode/--connect target, redialled by its own coroutine.
+struct DialTarget {
+  DialTarget(std::string host_in, uint16_t port_in, Strand strand_in)
+      : host(std::move(host_in)), port(port_in), strand(std::move(strand_in)), backoff(strand) {}
+  const std::string host;
+  const uint16_t port;
+  const Strand strand;
+  asio::steady_timer backoff;  // confined to strand
+};
+
+}  // namespace parthenon::p2p::detail
+
+namespace parthenon::p2p {
+
+// Thread-safe (see NetworkManager).
+class NetworkManager::Impl {
+ public:
+  explicit Impl(Options options);
+  ~Impl();
+
+  NetResult<void> Start() EXCLUDES(mutex_);
+  void Stop() EXCLUDES(mutex_);
+  std::vector<uint16_t> ListenPorts() const EXCLUDES(mutex_);
+  NetResult<void> AddPeer(const std::string& host, uint16_t port) EXCLUDES(mutex_);
+  void RemovePeer(const std::string& host, uint16_t port) EXCLUDES(mutex_);
+  NetResult<void> DisconnectPeer(PeerId id) EXCLUDES(mutex_);
+  std::vector<PeerInfo> GetPeers() const EXCLUDES(mutex_);
+  std::optional<PeerInfo> GetPeer(PeerId id) const EXCLUDES(mutex_);
+  Stats GetStats() const EXCLUDES(mutex_);
+  NetResult<void> Send(PeerId id, const wire::Message& message) EXCLUDES(mutex_);
+  size_t Broadcast(const wire::Message& message, std::optional<PeerId> except) EXCLUDES(mutex_);
+
+  // ---- Used by sessions (any thread unless stated). ----
+  const Options& options() const { return options_; }
+  // Queues a frame; false if the peer is closing or its queue is full (then it is closed with
+  // kSendQueueFull). `on_strand`: the caller runs on h's strand (wakes the writer directly).
+  bool Enqueue(const std::shared_ptr<detail::PeerHandle>& h, transport::OutFrame frame,
+               bool on_strand) EXCLUDES(h->mutex);
+  void RequestClose(const std::shared_ptr<detail::PeerHandle>& h, detail::Ending ending)
+      EXCLUDES(h->mutex);
+  // The single decision point for misbehaviour.
+  MisbehaviorAction Judge(detail::PeerHandle& h, const Misbehavior& misbehavior);
+  uint64_t RandomNonce() EXCLUDES(mutex_);
+  // Our outbound VERSION nonces: an inbound VERSION carrying one is a self-connection.
+  void RememberLocalNonce(uint64_t nonce) EXCLUDES(mutex_);
+  void ForgetLocalNonce(uint64_t nonce) EXCLUDES(mutex_);
+  bool IsLocalNonce(uint64_t nonce) const EXCLUDES(mutex_);
+  // Records h's remote VERSION nonce; false if another live peer already sent it (duplicate).
+  bool RegisterRemoteNonce(detail::PeerHandle& h, uint64_t nonce) EXCLUDES(mutex_);
+  void OnHandshakeComplete(detail::PeerHandle& h) EXCLUDES(mutex_);
+  void OnSessionEnded(detail::PeerHandle& h, const detail::Ending& ending) EXCLUDES(mutex_);
+  // Debug line about a peer, rate-limited.
+  template <class... Args>
+  void PeerDebug(PeerId id, fmt::format_string<Args...> format, Args&&... args) {
+    auto& log = util::Log(util::LogCategory::kNet);
+    if (!log.should_log(spdlog::level::debug) || !log_limiter_.Allow()) return;
+    log.debug("peer={} {}", id, fmt::format(format, std::forward<Args>(args)...));
+  }
+
+  // Callbacks: set before Start(), constant afterwards.
+  BlockCallback on_block;
+  TransactionCallback on_transaction;
+  MessageCallback on_message;
+  PeerCallback on_connected;
+  PeerCallback on_disconnected;
+
+ private:
+  asio::awaitable<void> AcceptLoop(detail::tcp::acceptor& acceptor);
+  asio::awaitable<void> DialLoop(std::shared_ptr<detail::DialTarget> target);
+  void Admit(detail::tcp::socket socket, detail::Strand strand) EXCLUDES(mutex_);
+  bool ExemptFromIpLimit(const wire::NetAddress& address) const;
+  void SpawnDialer(std::shared_ptr<detail::DialTarget> target) REQUIRES(mutex_);
+  bool ConnectedTo(const wire::NetAddress& address) const REQUIRES(mutex_);
+
+  // Constant after construction.
+  const Options options_;
+  DisconnectPolicy default_policy_;
+  PeerPolicy* const policy_;
+  std::vector<wire::NetAddress> whitelist_;
+  bool bad_whitelist_ = false;
+
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;                       // Start/Stop only
+  std::vector<std::unique_ptr<detail::tcp::acceptor>> acceptors_;  // Start/Stop; then strand
+  std::vector<uint16_t> listen_ports_;                     // constant after Start
+  util::LogRateLimiter log_limiter_{20, 100};
+
+  mutable util::Mutex mutex_;
+  util::CondVar idle_;  // signalled when a session or dialer ends
+  bool running_ GUARDED_BY(mutex_) = false;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  PeerId next_id_ GUARDED_BY(mutex_) = 1;
+  std::map<PeerId, std::shared_ptr<detail::PeerHandle>> peers_ GUARDED_BY(mutex_);
+  std::map<std::string, std::shared_ptr<detail::DialTarget>> targets_ GUARDED_BY(mutex_);
+  size_t dialers_ GUARDED_BY(mutex_) = 0;
+  size_t acceptors_running_ GUARDED_BY(mutex_) = 0;
+  std::multiset<uint64_t> local_nonces_ GUARDED_BY(mutex_);
+  std::mt19937_64 rng_ GUARDED_BY(mutex_);
+  Stats stats_ GUARDED_BY(mutex_);
+};
+
+namespace detail {
+// Runs one peer's session to its end: (outbound: connect to `dial`,) handshake, then reader,
+// writer and watchdog until one of them ends it. Returns true if the handshake completed.
+// Runs on h->strand; `socket` uses the same strand.
+asio::awaitable<bool> RunSession(NetworkManager::Impl& manager, std::shared_ptr<PeerHandle> h,
+                                 tcp::socket socket, std::optional<tcp::endpoint> dial);
+}  // namespace detail
+
+}  // namespace parthenon::p2p

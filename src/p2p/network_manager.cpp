@@ -1,0 +1,636 @@
+// NetworkManager::Impl: the io_context and its threads, listeners and the accept loop,
+// add-node dialers, the peer registry, admission limits, queues and the misbehaviour decision
+// point. Sessions themselves are in session.cpp.
+#include "p2p/network_manager.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "p2p/detail/manager.h"
+#include "p2p/wire/frame.h"
+
+namespace parthenon::p2p {
+namespace {
+
+using detail::kAsTuple;
+using detail::PeerHandle;
+using detail::tcp;
+
+void LogEscaped(std::string_view what, const std::exception_ptr& error) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    util::Log(util::LogCategory::kNet).error("{} ended with an exception: {}", what, e.what());
+  }
+}
+
+std::shared_ptr<const util::Bytes> EncodeShared(const wire::Magic& magic,
+                                                const wire::Message& message) {
+  return std::make_shared<const util::Bytes>(wire::EncodeFrame(magic, message));
+}
+
+}  // namespace
+
+namespace detail {
+
+wire::NetAddress ToNetAddress(const tcp::endpoint& endpoint) {
+  auto address = endpoint.address();
+  if (address.is_v4()) {
+    return wire::NetAddress::FromIPv4(address.to_v4().to_bytes(), endpoint.port());
+  }
+  wire::NetAddress::IpBytes ip;
+  const auto bytes = address.to_v6().to_bytes();
+  std::transform(bytes.begin(), bytes.end(), ip.begin(), [](uint8_t b) { return std::byte{b}; });
+  return wire::NetAddress(ip, endpoint.port());
+}
+
+tcp::endpoint ToEndpoint(const wire::NetAddress& address) {
+  if (address.IsIPv4()) return {asio::ip::address_v4(address.IPv4()), address.port()};
+  asio::ip::address_v6::bytes_type bytes;
+  std::transform(address.ip().begin(), address.ip().end(), bytes.begin(),
+                 [](std::byte b) { return static_cast<uint8_t>(b); });
+  return {asio::ip::address_v6(bytes), address.port()};
+}
+
+bool IsLoopback(const wire::NetAddress& address) {
+  if (address.IsIPv4()) return address.IPv4()[0] == 127;
+  return ToEndpoint(address).address().is_loopback();
+}
+
+PeerInfo PeerHandle::Snapshot() const {
+  util::MutexLock lock(mutex);
+  PeerInfo copy = info;
+  for (size_t i = 0; i <= wire::kCommandCount; ++i) {
+    const std::string name = i < wire::kCommandCount
+                                 ? std::string(wire::kCommands[i].name)
+                                 : std::string("*other*");
+    if (sent[i].messages) copy.sent_per_command[name] = sent[i];
+    if (received[i].messages) copy.received_per_command[name] = received[i];
+  }
+  return copy;
+}
+
+}  // namespace detail
+
+std::string_view ToString(NetError error) {
+  switch (error) {
+    case NetError::kAlreadyStarted: return "already started";
+    case NetError::kNotRunning: return "not running";
+    case NetError::kBindFailed: return "bind failed";
+    case NetError::kBadAddress: return "bad address";
+    case NetError::kDuplicate: return "duplicate";
+    case NetError::kOutboundLimit: return "outbound limit reached";
+    case NetError::kBanned: return "banned";
+    case NetError::kUnknownPeer: return "unknown peer";
+    case NetError::kNotConnected: return "not connected";
+    case NetError::kSendQueueFull: return "send queue full";
+  }
+  return "?";
+}
+
+NetworkManager::Impl::Impl(Options options)
+    : options_(std::move(options)),
+      policy_(options_.policy ? options_.policy : &default_policy_),
+      rng_(std::random_device{}()) {
+  for (const auto& ip : options_.whitelist) {
+    if (auto address = wire::NetAddress::Parse(ip, 0)) {
+      whitelist_.push_back(*address);
+    } else {
+      bad_whitelist_ = true;
+    }
+  }
+}
+
+NetworkManager::Impl::~Impl() { Stop(); }
+
+NetResult<void> NetworkManager::Impl::Start() {
+  {
+    util::MutexLock lock(mutex_);
+    if (running_ || stopping_) return std::unexpected(NetError::kAlreadyStarted);
+  }
+  if (bad_whitelist_) return std::unexpected(NetError::kBadAddress);
+  auto& log = util::Log(util::LogCategory::kNet);
+  if (options_.listen) {
+    for (const auto& bind : options_.bind_addresses) {
+      asio::error_code ec;
+      auto address = asio::ip::make_address(bind, ec);
+      if (ec) return std::unexpected(NetError::kBadAddress);
+      auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(io_));
+      tcp::endpoint endpoint(address, options_.port);
+      acceptor->open(endpoint.protocol(), ec);
+      if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+      if (!ec && address.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+      if (!ec) acceptor->bind(endpoint, ec);
+      if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        log.warn("cannot listen on {}: {}", bind, ec.message());
+        continue;
+      }
+      listen_ports_.push_back(acceptor->local_endpoint().port());
+      log.info("listening on {}", detail::ToNetAddress(acceptor->local_endpoint()).ToString());
+      acceptors_.push_back(std::move(acceptor));
+    }
+    if (acceptors_.empty()) return std::unexpected(NetError::kBindFailed);
+  }
+  work_.emplace(io_.get_executor());
+  {
+    util::MutexLock lock(mutex_);
+    running_ = true;
+    for (auto& acceptor : acceptors_) {
+      ++acceptors_running_;
+      asio::co_spawn(acceptor->get_executor(), AcceptLoop(*acceptor),
+                     [this](std::exception_ptr e) {
+                       LogEscaped("accept loop", e);
+                       util::MutexLock done(mutex_);
+                       --acceptors_running_;
+                       idle_.NotifyAll();
+                     });
+    }
+  }
+  for (size_t i = 0; i < std::max<size_t>(1, options_.io_threads); ++i) {
+    threads_.emplace_back([this] { io_.run(); });
+  }
+  for (const auto& node : options_.add_nodes) {
+    if (auto endpoint = wire::NetAddress::ParseEndpoint(node)) {
+      (void)AddPeer(endpoint->HostString(), endpoint->port());
+    } else {
+      (void)AddPeer(node, options_.port);
+    }
+  }
+  return {};
+}
+
+void NetworkManager::Impl::Stop() {
+  std::vector<std::shared_ptr<PeerHandle>> peers;
+  std::vector<std::shared_ptr<detail::DialTarget>> targets;
+  {
+    util::MutexLock lock(mutex_);
+    if (!running_ || stopping_) return;
+    stopping_ = true;
+    for (auto& [id, h] : peers_) peers.push_back(h);
+    for (auto& [key, target] : targets_) targets.push_back(target);
+    targets_.clear();
+  }
+  for (auto& acceptor : acceptors_) {
+    asio::post(acceptor->get_executor(), [&acceptor] {
+      asio::error_code ignored;
+      acceptor->close(ignored);
+    });
+  }
+  for (auto& target : targets) {
+    asio::post(target->strand, [target] { target->backoff.cancel(); });
+  }
+  for (auto& h : peers) RequestClose(h, {DisconnectReason::kShutdown, "node stopping"});
+  {
+    // Sessions started after the snapshot above see stopping_ and close themselves.
+    util::MutexLock lock(mutex_);
+    const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
+    while (!peers_.empty() || dialers_ > 0 || acceptors_running_ > 0) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::nanoseconds{0}) break;
+      idle_.WaitFor(mutex_, left);
+      for (auto& [id, h] : peers_) {  // late arrivals
+        RequestClose(h, {DisconnectReason::kShutdown, "node stopping"});
+      }
+    }
+    if (!peers_.empty()) {
+      util::Log(util::LogCategory::kNet)
+          .warn("{} sessions still open after the shutdown grace period", peers_.size());
+    }
+  }
+  work_.reset();
+  io_.stop();
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+  util::MutexLock lock(mutex_);
+  running_ = false;
+}
+
+std::vector<uint16_t> NetworkManager::Impl::ListenPorts() const { return listen_ports_; }
+
+asio::awaitable<void> NetworkManager::Impl::AcceptLoop(tcp::acceptor& acceptor) {
+  asio::steady_timer pause(acceptor.get_executor());
+  for (;;) {
+    auto strand = asio::make_strand(io_);
+    auto [ec, socket] = co_await acceptor.async_accept(strand, kAsTuple);
+    if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // Out of descriptors or similar: do not spin; the session timeouts will free some.
+      util::Log(util::LogCategory::kNet).warn("accept failed: {}", ec.message());
+      pause.expires_after(std::chrono::milliseconds(100));
+      co_await pause.async_wait(kAsTuple);
+      continue;
+    }
+    Admit(std::move(socket), strand);
+  }
+}
+
+bool NetworkManager::Impl::ExemptFromIpLimit(const wire::NetAddress& address) const {
+  if (options_.exempt_loopback_from_ip_limit && detail::IsLoopback(address)) return true;
+  return std::any_of(whitelist_.begin(), whitelist_.end(), [&](const wire::NetAddress& w) {
+    return w.ip() == address.ip();
+  });
+}
+
+void NetworkManager::Impl::Admit(tcp::socket socket, detail::Strand strand) {
+  asio::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  const auto address = detail::ToNetAddress(remote);
+  std::string refusal;
+  std::shared_ptr<PeerHandle> h;
+  if (policy_->IsBanned(address)) refusal = "banned";
+  {
+    util::MutexLock lock(mutex_);
+    ++stats_.accepted;
+    if (refusal.empty()) {
+      size_t inbound = 0;
+      size_t same_ip = 0;
+      for (const auto& [id, peer] : peers_) {
+        if (peer->direction != Direction::kInbound) continue;
+        ++inbound;
+        if (peer->address.ip() == address.ip()) ++same_ip;
+      }
+      if (stopping_) {
+        refusal = "stopping";
+      } else if (inbound >= options_.max_inbound) {
+        refusal = "inbound limit";
+      } else if (peers_.size() >= options_.max_connections) {
+        refusal = "connection limit";
+      } else if (same_ip >= options_.max_inbound_per_ip && !ExemptFromIpLimit(address)) {
+        refusal = "per-IP limit";
+      }
+    }
+    if (!refusal.empty()) {
+      ++stats_.refused_inbound;
+    } else {
+      h = std::make_shared<PeerHandle>(next_id_++, Direction::kInbound, address, strand,
+                                       options_.max_send_queue_bytes,
+                                       options_.max_send_queue_messages);
+      peers_.emplace(h->id, h);
+    }
+  }
+  if (!h) {
+    socket.close(ec);
+    if (auto& log = util::Log(util::LogCategory::kNet);
+        log.should_log(spdlog::level::debug) && log_limiter_.Allow()) {
+      log.debug("refused inbound {}: {}", address.ToString(), refusal);
+    }
+    return;
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  PeerDebug(h->id, "inbound connection from {}", address.ToString());
+  asio::co_spawn(strand, detail::RunSession(*this, h, std::move(socket), std::nullopt),
+                 [](std::exception_ptr e, bool) { LogEscaped("inbound session", e); });
+}
+
+NetResult<void> NetworkManager::Impl::AddPeer(const std::string& host, uint16_t port) {
+  const std::string key = fmt::format("{}:{}", host, port);
+  if (auto address = wire::NetAddress::Parse(host, port); address && policy_->IsBanned(*address)) {
+    return std::unexpected(NetError::kBanned);
+  }
+  util::MutexLock lock(mutex_);
+  if (!running_ || stopping_) return std::unexpected(NetError::kNotRunning);
+  if (targets_.contains(key)) return std::unexpected(NetError::kDuplicate);
+  if (auto address = wire::NetAddress::Parse(host, port); address && ConnectedTo(*address)) {
+    return std::unexpected(NetError::kDuplicate);
+  }
+  if (targets_.size() >= options_.max_outbound) return std::unexpected(NetError::kOutboundLimit);
+  auto target = std::make_shared<detail::DialTarget>(host, port, asio::make_strand(io_));
+  targets_.emplace(key, target);
+  SpawnDialer(std::move(target));
+  return {};
+}
+
+void NetworkManager::Impl::RemovePeer(const std::string& host, uint16_t port) {
+  std::shared_ptr<detail::DialTarget> target;
+  {
+    util::MutexLock lock(mutex_);
+    auto it = targets_.find(fmt::format("{}:{}", host, port));
+    if (it == targets_.end()) return;
+    target = it->second;
+    targets_.erase(it);
+  }
+  asio::post(target->strand, [target] { target->backoff.cancel(); });
+}
+
+bool NetworkManager::Impl::ConnectedTo(const wire::NetAddress& address) const {
+  return std::any_of(peers_.begin(), peers_.end(),
+                     [&](const auto& entry) { return entry.second->address == address; });
+}
+
+void NetworkManager::Impl::SpawnDialer(std::shared_ptr<detail::DialTarget> target) {
+  ++dialers_;
+  auto strand = target->strand;
+  asio::co_spawn(strand, DialLoop(std::move(target)), [this](std::exception_ptr e) {
+    LogEscaped("dialer", e);
+    util::MutexLock lock(mutex_);
+    --dialers_;
+    idle_.NotifyAll();
+  });
+}
+
+asio::awaitable<void> NetworkManager::Impl::DialLoop(std::shared_ptr<detail::DialTarget> target) {
+  auto delay = options_.retry_initial_delay;
+  tcp::resolver resolver(target->strand);
+  const auto still_wanted = [&] {
+    util::MutexLock lock(mutex_);
+    auto it = targets_.find(fmt::format("{}:{}", target->host, target->port));
+    return !stopping_ && it != targets_.end() && it->second == target;
+  };
+  while (still_wanted()) {
+    std::optional<tcp::endpoint> endpoint;
+    if (auto parsed = wire::NetAddress::Parse(target->host, target->port)) {
+      endpoint = detail::ToEndpoint(*parsed);
+    } else {
+      auto [ec, results] = co_await resolver.async_resolve(
+          target->host, std::to_string(target->port), kAsTuple);
+      if (!ec && !results.empty()) endpoint = results.begin()->endpoint();
+      if (ec) PeerDebug(0, "resolving {} failed: {}", target->host, ec.message());
+    }
+    std::shared_ptr<PeerHandle> h;
+    if (endpoint) {
+      const auto address = detail::ToNetAddress(*endpoint);
+      util::MutexLock lock(mutex_);
+      const size_t outbound = static_cast<size_t>(
+          std::count_if(peers_.begin(), peers_.end(), [](const auto& entry) {
+            return entry.second->direction == Direction::kOutbound;
+          }));
+      if (!stopping_ && !ConnectedTo(address) && outbound < options_.max_outbound &&
+          peers_.size() < options_.max_connections) {
+        h = std::make_shared<PeerHandle>(next_id_++, Direction::kOutbound, address,
+                                         target->strand, options_.max_send_queue_bytes,
+                                         options_.max_send_queue_messages);
+        peers_.emplace(h->id, h);
+      }
+    }
+    if (h && !policy_->IsBanned(h->address)) {
+      const bool reached = co_await detail::RunSession(*this, h, tcp::socket(target->strand),
+                                                       *endpoint);
+      if (reached) delay = options_.retry_initial_delay;
+    } else if (h) {
+      OnSessionEnded(*h, {DisconnectReason::kBanned, "address is banned"});
+    }
+    if (!still_wanted()) break;
+    target->backoff.expires_after(delay);
+    co_await target->backoff.async_wait(kAsTuple);
+    delay = std::min(delay * 2, options_.retry_max_delay);
+  }
+}
+
+NetResult<void> NetworkManager::Impl::DisconnectPeer(PeerId id) {
+  std::shared_ptr<PeerHandle> h;
+  {
+    util::MutexLock lock(mutex_);
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return std::unexpected(NetError::kUnknownPeer);
+    h = it->second;
+  }
+  RequestClose(h, {DisconnectReason::kRequested, "disconnect requested"});
+  return {};
+}
+
+void NetworkManager::Impl::RequestClose(const std::shared_ptr<PeerHandle>& h,
+                                        detail::Ending ending) {
+  {
+    util::MutexLock lock(h->mutex);
+    if (h->close_request) return;
+    h->close_request = std::move(ending);
+  }
+  asio::post(h->strand, [h] { h->watchdog_wake.cancel(); });
+}
+
+bool NetworkManager::Impl::Enqueue(const std::shared_ptr<PeerHandle>& h,
+                                   transport::OutFrame frame, bool on_strand) {
+  bool wake_writer = false;
+  bool wake_watchdog = false;
+  {
+    util::MutexLock lock(h->mutex);
+    if (h->close_request) return false;
+    wake_writer = h->queue.empty();
+    if (!h->queue.Push(std::move(frame))) {
+      h->close_request = detail::Ending{
+          DisconnectReason::kSendQueueFull,
+          fmt::format("{} messages, {} bytes queued", h->queue.size(), h->queue.bytes())};
+      wake_writer = false;
+      wake_watchdog = true;  // it ends the session, even while the writer is stuck in a write
+    }
+  }
+  auto& timer = wake_watchdog ? h->watchdog_wake : h->writer_wake;
+  if (wake_writer || wake_watchdog) {
+    if (on_strand) {
+      timer.cancel();
+    } else {
+      asio::post(h->strand, [h, &timer] { timer.cancel(); });
+    }
+  }
+  return !wake_watchdog;
+}
+
+MisbehaviorAction NetworkManager::Impl::Judge(PeerHandle& h, const Misbehavior& misbehavior) {
+  const auto action = policy_->OnMisbehavior(h.id, h.address, misbehavior);
+  PeerDebug(h.id, "misbehaved: {} -> {}", misbehavior.Describe(),
+            action == MisbehaviorAction::kIgnore       ? "ignored"
+            : action == MisbehaviorAction::kDisconnect ? "disconnect"
+                                                       : "ban");
+  return action;
+}
+
+uint64_t NetworkManager::Impl::RandomNonce() {
+  util::MutexLock lock(mutex_);
+  uint64_t nonce = 0;
+  while (nonce == 0) nonce = rng_();
+  return nonce;
+}
+
+void NetworkManager::Impl::RememberLocalNonce(uint64_t nonce) {
+  util::MutexLock lock(mutex_);
+  local_nonces_.insert(nonce);
+}
+
+void NetworkManager::Impl::ForgetLocalNonce(uint64_t nonce) {
+  util::MutexLock lock(mutex_);
+  if (auto it = local_nonces_.find(nonce); it != local_nonces_.end()) local_nonces_.erase(it);
+}
+
+bool NetworkManager::Impl::IsLocalNonce(uint64_t nonce) const {
+  util::MutexLock lock(mutex_);
+  return local_nonces_.contains(nonce);
+}
+
+bool NetworkManager::Impl::RegisterRemoteNonce(PeerHandle& h, uint64_t nonce) {
+  util::MutexLock lock(mutex_);
+  for (const auto& [id, peer] : peers_) {
+    if (peer.get() == &h) continue;
+    util::MutexLock peer_lock(peer->mutex);
+    if (peer->remote_nonce == nonce) return false;
+  }
+  util::MutexLock own(h.mutex);
+  h.remote_nonce = nonce;
+  return true;
+}
+
+void NetworkManager::Impl::OnHandshakeComplete(PeerHandle& h) {
+  {
+    util::MutexLock lock(h.mutex);
+    h.info.state = PeerState::kConnected;
+    h.info.connected_since = options_.clock->Now();
+  }
+  const PeerInfo info = h.Snapshot();
+  util::Log(util::LogCategory::kNet)
+      .info("peer={} connected: {} {} version={} agent=\"{}\" height={}", h.id,
+            ToString(h.direction), h.address.ToString(), info.version, info.user_agent,
+            info.start_height);
+  if (on_connected) on_connected(info);
+}
+
+void NetworkManager::Impl::OnSessionEnded(PeerHandle& h, const detail::Ending& ending) {
+  {
+    util::MutexLock lock(mutex_);
+    peers_.erase(h.id);
+    idle_.NotifyAll();
+  }
+  bool was_connected = false;
+  {
+    util::MutexLock lock(h.mutex);
+    was_connected = h.info.state == PeerState::kConnected;
+    h.info.state = ending.reason == DisconnectReason::kBanned ? PeerState::kBanned
+                                                              : PeerState::kDisconnected;
+    h.info.disconnect_reason = ending.reason;
+    h.info.disconnect_detail = ending.detail;
+  }
+  // Sessions that never got through the handshake are peer-triggerable: debug, rate-limited.
+  if (was_connected || h.direction == Direction::kOutbound) {
+    util::Log(util::LogCategory::kNet)
+        .info("peer={} disconnected: {} {} reason={} {}", h.id, ToString(h.direction),
+              h.address.ToString(), ToString(ending.reason), ending.detail);
+  } else {
+    PeerDebug(h.id, "closed before handshake: {} reason={} {}", h.address.ToString(),
+              ToString(ending.reason), ending.detail);
+  }
+  if (on_disconnected) on_disconnected(h.Snapshot());
+}
+
+std::vector<PeerInfo> NetworkManager::Impl::GetPeers() const {
+  std::vector<std::shared_ptr<PeerHandle>> handles;
+  {
+    util::MutexLock lock(mutex_);
+    for (const auto& [id, h] : peers_) handles.push_back(h);
+  }
+  std::vector<PeerInfo> peers;
+  peers.reserve(handles.size());
+  for (const auto& h : handles) peers.push_back(h->Snapshot());
+  return peers;
+}
+
+std::optional<PeerInfo> NetworkManager::Impl::GetPeer(PeerId id) const {
+  std::shared_ptr<PeerHandle> h;
+  {
+    util::MutexLock lock(mutex_);
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return std::nullopt;
+    h = it->second;
+  }
+  return h->Snapshot();
+}
+
+NetworkManager::Stats NetworkManager::Impl::GetStats() const {
+  util::MutexLock lock(mutex_);
+  Stats stats = stats_;
+  for (const auto& [id, h] : peers_) {
+    ++(h->direction == Direction::kInbound ? stats.inbound : stats.outbound);
+  }
+  return stats;
+}
+
+NetResult<void> NetworkManager::Impl::Send(PeerId id, const wire::Message& message) {
+  std::shared_ptr<PeerHandle> h;
+  {
+    util::MutexLock lock(mutex_);
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return std::unexpected(NetError::kUnknownPeer);
+    h = it->second;
+  }
+  {
+    util::MutexLock lock(h->mutex);
+    if (h->info.state != PeerState::kConnected) return std::unexpected(NetError::kNotConnected);
+  }
+  transport::OutFrame frame{EncodeShared(options_.magic, message),
+                            static_cast<uint8_t>(message.index())};
+  if (!Enqueue(h, std::move(frame), /*on_strand=*/false)) {
+    return std::unexpected(NetError::kSendQueueFull);
+  }
+  return {};
+}
+
+size_t NetworkManager::Impl::Broadcast(const wire::Message& message,
+                                       std::optional<PeerId> except) {
+  std::vector<std::shared_ptr<PeerHandle>> handles;
+  {
+    util::MutexLock lock(mutex_);
+    for (const auto& [id, h] : peers_) {
+      if (id != except) handles.push_back(h);
+    }
+  }
+  const transport::OutFrame frame{EncodeShared(options_.magic, message),
+                                  static_cast<uint8_t>(message.index())};
+  size_t queued = 0;
+  for (const auto& h : handles) {
+    {
+      util::MutexLock lock(h->mutex);
+      if (h->info.state != PeerState::kConnected) continue;
+    }
+    if (Enqueue(h, frame, /*on_strand=*/false)) ++queued;
+  }
+  return queued;
+}
+
+// ---- NetworkManager: the public face ----
+
+NetworkManager::NetworkManager(uint16_t port, const wire::Magic& magic)
+    : NetworkManager(Options{.magic = magic, .port = port}) {}
+NetworkManager::NetworkManager(Options options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+NetworkManager::~NetworkManager() { impl_->Stop(); }
+
+NetResult<void> NetworkManager::Start() { return impl_->Start(); }
+void NetworkManager::Stop() { impl_->Stop(); }
+std::vector<uint16_t> NetworkManager::ListenPorts() const { return impl_->ListenPorts(); }
+NetResult<void> NetworkManager::AddPeer(const std::string& host, uint16_t port) {
+  return impl_->AddPeer(host, port);
+}
+void NetworkManager::RemovePeer(const std::string& host, uint16_t port) {
+  impl_->RemovePeer(host, port);
+}
+NetResult<void> NetworkManager::DisconnectPeer(PeerId id) { return impl_->DisconnectPeer(id); }
+std::vector<PeerInfo> NetworkManager::GetPeers() const { return impl_->GetPeers(); }
+std::optional<PeerInfo> NetworkManager::GetPeer(PeerId id) const { return impl_->GetPeer(id); }
+NetworkManager::Stats NetworkManager::GetStats() const { return impl_->GetStats(); }
+NetResult<void> NetworkManager::Send(PeerId id, const wire::Message& message) {
+  return impl_->Send(id, message);
+}
+size_t NetworkManager::Broadcast(const wire::Message& message, std::optional<PeerId> except) {
+  return impl_->Broadcast(message, except);
+}
+size_t NetworkManager::BroadcastBlock(const primitives::Block& block) {
+  return impl_->Broadcast(wire::BlockMessage{block}, std::nullopt);
+}
+size_t NetworkManager::BroadcastTransaction(const primitives::Transaction& tx) {
+  return impl_->Broadcast(wire::TxMessage{tx}, std::nullopt);
+}
+void NetworkManager::SetOnBlock(BlockCallback callback) { impl_->on_block = std::move(callback); }
+void NetworkManager::SetOnTransaction(TransactionCallback callback) {
+  impl_->on_transaction = std::move(callback);
+}
+void NetworkManager::SetOnMessage(MessageCallback callback) {
+  impl_->on_message = std::move(callback);
+}
+void NetworkManager::SetOnPeerConnected(PeerCallback callback) {
+  impl_->on_connected = std::move(callback);
+}
+void NetworkManager::SetOnPeerDisconnected(PeerCallback callback) {
+  impl_->on_disconnected = std::move(callback);
+}
+
+}  // namespace parthenon::p2p

@@ -1,0 +1,178 @@
+// NetworkManager: the P2P connection layer of a node (DESIGN.md §6, §7). It listens (IPv4 and
+// IPv6), dials --addnode/--connect targets with retry and backoff, runs one session per peer
+// (reader, writer and pinger coroutines on the peer's strand), performs the VERSION/VERACK
+// handshake, keeps links alive with pings, enforces connection limits, send-queue caps and
+// receive rate limits, and hands blocks, transactions and every other message to the embedder
+// through callbacks. It never validates anything: the embedder does.
+//
+// Thread-safety: thread-safe after Start(). The Set* callback setters and the constructor's
+// options must be fixed before Start() (they are read without locks afterwards). Callbacks run on
+// the I/O threads, on the strand of the peer concerned (so callbacks of one peer never run
+// concurrently); they must not block, and may call any method except Stop().
+//
+// The header is free of Asio: the implementation lives behind a pointer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "p2p/peer.h"
+#include "p2p/policy.h"
+#include "p2p/timeouts.h"
+#include "p2p/wire/messages.h"
+#include "p2p/wire/protocol.h"
+#include "primitives/block.h"
+#include "primitives/transaction.h"
+#include "util/clock.h"
+
+namespace parthenon::p2p {
+
+enum class NetError {
+  kAlreadyStarted,
+  kNotRunning,
+  kBindFailed,       // no listen address could be bound
+  kBadAddress,       // a bind/whitelist address that does not parse
+  kDuplicate,        // AddPeer: this target is already connected or being dialed
+  kOutboundLimit,    // AddPeer: as many outbound targets as max_outbound
+  kBanned,           // AddPeer: the policy bans this address
+  kUnknownPeer,      // no connected peer with that id
+  kNotConnected,     // the peer has not finished its handshake
+  kSendQueueFull,    // Send: the peer's queue is at its cap (the peer is being disconnected)
+};
+std::string_view ToString(NetError error);
+
+template <class T>
+using NetResult = std::expected<T, NetError>;
+
+class NetworkManager {
+ public:
+  struct Options {
+    wire::Magic magic = wire::kMainMagic;
+    // Listening. listen=false: outbound only.
+    bool listen = true;
+    uint16_t port = 8333;                       // 0: any free port (see ListenPorts())
+    std::vector<std::string> bind_addresses = {"0.0.0.0", "::"};
+    // Source address of outbound connections (e.g. "127.0.0.2" in multi-node tests); empty: any.
+    std::string outbound_bind_address;
+    // Peers to keep connected to (retried with backoff for as long as the manager runs).
+    std::vector<std::string> add_nodes;  // "host:port" or "host" (default port of `port`)
+
+    // Limits.
+    size_t max_connections = kMaxConnections;
+    size_t max_outbound = kMaxOutbound;
+    size_t max_inbound = kMaxInbound;
+    size_t max_inbound_per_ip = kMaxInboundPerIp;
+    // Loopback addresses are exempt from the per-IP limit unless this is false (tests turn it
+    // off; a node behind a local proxy needs it on). Whitelisted IPs are always exempt.
+    bool exempt_loopback_from_ip_limit = true;
+    std::vector<std::string> whitelist;  // bare IPs
+
+    // Timeouts (timeouts.h has the defaults and their meaning).
+    std::chrono::milliseconds handshake_timeout = kHandshakeTimeout;
+    std::chrono::milliseconds ping_interval = kPingInterval;
+    std::chrono::milliseconds ping_timeout = kPingTimeout;
+    std::chrono::milliseconds inactivity_timeout = kInactivityTimeout;
+    std::chrono::milliseconds write_timeout = kWriteTimeout;
+    std::chrono::milliseconds connect_timeout = kConnectTimeout;
+    std::chrono::milliseconds retry_initial_delay = kRetryInitialDelay;
+    std::chrono::milliseconds retry_max_delay = kRetryMaxDelay;
+    std::chrono::milliseconds shutdown_grace = kShutdownGrace;
+
+    // Per-peer send queue cap.
+    size_t max_send_queue_bytes = kMaxSendQueueBytes;
+    size_t max_send_queue_messages = kMaxSendQueueMessages;
+    // Per-peer receive budget.
+    double max_messages_per_second = kMaxMessagesPerSecond;
+    double message_burst = kMessageBurst;
+    double max_bytes_per_second = kMaxBytesPerSecond;
+    double byte_burst = kByteBurst;
+    std::chrono::milliseconds rate_abuse_window = kRateAbuseWindow;
+    double rate_abuse_fraction = kRateAbuseFraction;
+
+    // What we say in VERSION.
+    std::string user_agent = "/Parthenon:0.1.0/";
+    uint64_t services = wire::kNodeNetwork | wire::kNodeWitness;
+    int32_t min_peer_version = wire::kMinPeerProtocolVersion;
+    std::function<int32_t()> start_height;  // empty: 0
+
+    // I/O threads running the io_context.
+    size_t io_threads = 2;
+    // Wall clock for VERSION timestamps and connected_since. Timers and rates use the monotonic
+    // steady clock, scaled by the durations above. Must outlive the manager.
+    const util::Clock* clock = &util::RealClock();
+    // Judges misbehaviour and admission; nullptr: DisconnectPolicy. Must outlive the manager.
+    PeerPolicy* policy = nullptr;
+  };
+
+  struct Stats {
+    size_t inbound = 0;   // sessions, any state before disconnection
+    size_t outbound = 0;
+    uint64_t accepted = 0;          // inbound TCP connections accepted
+    uint64_t refused_inbound = 0;   // closed at once: limits or bans
+  };
+
+  // Seed document API: listen on `port` (all interfaces) for the network with `magic`.
+  NetworkManager(uint16_t port, const wire::Magic& magic);
+  explicit NetworkManager(Options options);
+  ~NetworkManager();  // Stop()s
+  NetworkManager(const NetworkManager&) = delete;
+  NetworkManager& operator=(const NetworkManager&) = delete;
+
+  // Binds the listeners, starts the I/O threads, the accept loops and the add_nodes dialers.
+  [[nodiscard]] NetResult<void> Start();
+  // Closes listeners and every session (each gets shutdown_grace to finish), joins the I/O
+  // threads. OnPeerDisconnected fires for every session. Idempotent. REQUIRES: not called from
+  // a callback.
+  void Stop();
+
+  // The bound listening ports, in bind_addresses order (valid after Start()).
+  std::vector<uint16_t> ListenPorts() const;
+
+  // Keeps an outbound connection to host:port (a name is resolved), reconnecting with backoff.
+  [[nodiscard]] NetResult<void> AddPeer(const std::string& host, uint16_t port);
+  // Stops retrying host:port (an open connection to it stays until disconnected).
+  void RemovePeer(const std::string& host, uint16_t port);
+  // Closes the connection (reason kRequested). An add-node target is dialled again later.
+  [[nodiscard]] NetResult<void> DisconnectPeer(PeerId id);
+
+  std::vector<PeerInfo> GetPeers() const;
+  std::optional<PeerInfo> GetPeer(PeerId id) const;
+  Stats GetStats() const;
+
+  // Sends to one connected peer.
+  [[nodiscard]] NetResult<void> Send(PeerId id, const wire::Message& message);
+  // Sends to every CONNECTED peer except `except`; returns how many peers it was queued for.
+  // The frame is encoded once and shared by every queue.
+  size_t Broadcast(const wire::Message& message, std::optional<PeerId> except = std::nullopt);
+  size_t BroadcastBlock(const primitives::Block& block);
+  size_t BroadcastTransaction(const primitives::Transaction& tx);
+
+  using PeerCallback = std::function<void(const PeerInfo&)>;
+  using BlockCallback = std::function<void(PeerId, const primitives::Block&)>;
+  using TransactionCallback = std::function<void(PeerId, const primitives::Transaction&)>;
+  using MessageCallback = std::function<void(PeerId, const wire::Message&)>;
+  // REQUIRES: before Start().
+  void SetOnBlock(BlockCallback callback);
+  void SetOnTransaction(TransactionCallback callback);
+  // Every message after the handshake other than ping/pong/version/verack/block/tx.
+  void SetOnMessage(MessageCallback callback);
+  // Fires when a peer reaches kConnected.
+  void SetOnPeerConnected(PeerCallback callback);
+  // Fires when a session ends (after the handshake or not); info has disconnect_reason and
+  // disconnect_detail set.
+  void SetOnPeerDisconnected(PeerCallback callback);
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parthenon::p2p

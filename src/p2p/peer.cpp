@@ -1,0 +1,66 @@
+#include "p2p/peer.h"
+
+#include <fmt/format.h>
+
+namespace parthenon::p2p {
+
+std::string_view ToString(Direction direction) {
+  switch (direction) {
+    case Direction::kInbound: return "inbound";
+    case Direction::kOutbound: return "outbound";
+  }
+  return "?";
+}
+
+std::string_view ToString(PeerState state) {
+  switch (state) {
+    case PeerState::kConnecting: return "connecting";
+    case PeerState::kHandshake: return "handshake";
+    case PeerState::kConnected: return "connected";
+    case PeerState::kDisconnected: return "disconnected";
+    case PeerState::kBanned: return "banned";
+  }
+  return "?";
+}
+
+std::string_view ToString(DisconnectReason reason) {
+  switch (reason) {
+    case DisconnectReason::kNone: return "none";
+    case DisconnectReason::kRequested: return "requested";
+    case DisconnectReason::kShutdown: return "shutdown";
+    case DisconnectReason::kPeerClosed: return "peer-closed";
+    case DisconnectReason::kIoError: return "io-error";
+    case DisconnectReason::kConnectFailed: return "connect-failed";
+    case DisconnectReason::kHandshakeTimeout: return "handshake-timeout";
+    case DisconnectReason::kWrongNetwork: return "wrong-network";
+    case DisconnectReason::kObsoleteVersion: return "obsolete-version";
+    case DisconnectReason::kSelfConnection: return "self-connection";
+    case DisconnectReason::kDuplicate: return "duplicate";
+    case DisconnectReason::kInactivity: return "inactivity";
+    case DisconnectReason::kPingTimeout: return "ping-timeout";
+    case DisconnectReason::kWriteTimeout: return "write-timeout";
+    case DisconnectReason::kSendQueueFull: return "send-queue-full";
+    case DisconnectReason::kMisbehavior: return "misbehavior";
+    case DisconnectReason::kBanned: return "banned";
+  }
+  return "?";
+}
+
+std::string_view ToString(MisbehaviorKind kind) {
+  switch (kind) {
+    case MisbehaviorKind::kWireError: return "wire-error";
+    case MisbehaviorKind::kUnexpectedMessage: return "unexpected-message";
+    case MisbehaviorKind::kDuplicateVersion: return "duplicate-version";
+    case MisbehaviorKind::kRateLimited: return "rate-limited";
+  }
+  return "?";
+}
+
+std::string Misbehavior::Describe() const {
+  std::string text(ToString(kind));
+  if (wire_error) text += fmt::format(": {}", wire::ToString(*wire_error));
+  if (!command.empty()) text += fmt::format(" ({})", command);
+  return text;
+}
+
+}  // namespace parthenon::p2p

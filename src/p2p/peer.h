@@ -1,0 +1,117 @@
+// Plain value types describing peers, shared by the network manager's API and its internals.
+// Thread-compatible value types.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "p2p/wire/error.h"
+#include "p2p/wire/net_address.h"
+
+namespace parthenon::p2p {
+
+// Unique within one NetworkManager for its lifetime; never reused.
+using PeerId = uint64_t;
+
+enum class Direction { kInbound, kOutbound };
+std::string_view ToString(Direction direction);
+
+// Life of one connection.
+//
+//   (dial or accept)
+//        |
+//        v          TCP up             VERSION+VERACK both ways
+//   kConnecting ------------> kHandshake -----------------------> kConnected
+//        |                        |                                    |
+//        | connect fails          | timeout, bad version, self,        | EOF, error, timeout,
+//        |                        | duplicate, misbehaviour            | misbehaviour, Disconnect
+//        v                        v                                    v
+//   kDisconnected <---------------+------------------------------------+
+//        ^
+//        |  the policy said "ban" (or the address is banned at admission)
+//   kBanned (terminal like kDisconnected, but the reason is a ban)
+//
+// Inbound connections start in kHandshake (the TCP connection already exists).
+enum class PeerState { kConnecting, kHandshake, kConnected, kDisconnected, kBanned };
+std::string_view ToString(PeerState state);
+
+// Why a connection ended.
+enum class DisconnectReason {
+  kNone,              // still open
+  kRequested,         // DisconnectPeer()
+  kShutdown,          // Stop()
+  kPeerClosed,        // EOF from the peer
+  kIoError,           // socket error (reset, ...)
+  kConnectFailed,     // outbound TCP connect failed or timed out
+  kHandshakeTimeout,  // no VERSION+VERACK within the handshake timeout
+  kWrongNetwork,      // frame with another network's magic
+  kObsoleteVersion,   // VERSION below the minimum protocol version
+  kSelfConnection,    // VERSION carries one of our own nonces
+  kDuplicate,         // already connected to this peer
+  kInactivity,        // nothing received within the inactivity timeout
+  kPingTimeout,       // a ping went unanswered
+  kWriteTimeout,      // a write stalled (the peer stopped reading)
+  kSendQueueFull,     // the send queue reached its cap
+  kMisbehavior,       // the policy disconnected the peer for misbehaviour
+  kBanned,            // the policy banned the peer
+};
+std::string_view ToString(DisconnectReason reason);
+
+// What a peer did wrong. Produced by the session, judged in one place (PeerPolicy).
+enum class MisbehaviorKind {
+  kWireError,          // frame or payload broke a wire rule (see wire_error)
+  kUnexpectedMessage,  // e.g. anything but VERSION before VERSION, VERACK before VERSION
+  kDuplicateVersion,   // VERSION or VERACK after the handshake
+  kRateLimited,        // sustained traffic above the receive budget
+};
+std::string_view ToString(MisbehaviorKind kind);
+
+struct Misbehavior {
+  MisbehaviorKind kind = MisbehaviorKind::kWireError;
+  std::optional<wire::Error> wire_error;  // for kWireError
+  std::string command;                    // the offending command, when known
+  // A suggested score (Bitcoin Core style, 100 = ban-worthy); the policy may ignore it.
+  int score = 0;
+  // "bad-checksum", "unexpected verack before version", ...
+  std::string Describe() const;
+};
+
+struct CommandStats {
+  uint64_t messages = 0;
+  uint64_t bytes = 0;  // including the 24-byte frame header
+  bool operator==(const CommandStats&) const = default;
+};
+
+// A snapshot of one peer (GetPeers, callbacks).
+struct PeerInfo {
+  PeerId id = 0;
+  wire::NetAddress address;  // remote IP and port
+  Direction direction = Direction::kInbound;
+  PeerState state = PeerState::kConnecting;
+  // From the peer's VERSION (zero/empty before it arrives).
+  int32_t version = 0;
+  uint64_t services = 0;
+  std::string user_agent;
+  int32_t start_height = 0;
+  // Last measured ping round trip, nullopt before the first pong.
+  std::optional<std::chrono::microseconds> ping;
+  std::optional<std::chrono::microseconds> min_ping;
+  // Totals and per command (command name → stats); unknown commands are counted under their name
+  // only in the totals and under "*other*" per command.
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  uint64_t messages_sent = 0;
+  uint64_t messages_received = 0;
+  std::map<std::string, CommandStats, std::less<>> sent_per_command;
+  std::map<std::string, CommandStats, std::less<>> received_per_command;
+  std::chrono::system_clock::time_point connected_since{};
+  // Set once the connection has ended.
+  DisconnectReason disconnect_reason = DisconnectReason::kNone;
+  std::string disconnect_detail;
+};
+
+}  // namespace parthenon::p2p

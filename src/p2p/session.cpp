@@ -1,0 +1,380 @@
+// One peer's session: the coroutine that owns the socket. Reader, writer and watchdog (the
+// pinger, which also enforces every deadline) run under `||` on the peer's strand; the first to
+// finish cancels the other two. Everything here is confined to the strand: no locks except the
+// PeerHandle's (shared with the manager).
+#include <fmt/format.h>
+#include <variant>
+
+#include "p2p/detail/manager.h"
+#include "p2p/handlers/handshake.h"
+#include "p2p/transport/rate_limiter.h"
+#include "p2p/wire/frame.h"
+
+namespace parthenon::p2p::detail {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using std::chrono::steady_clock;
+
+// One gather write takes at most this much of the queue.
+constexpr size_t kMaxBatchFrames = 1024;
+constexpr size_t kMaxBatchBytes = 256 * 1024;
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+Ending Unwrap(const Ending& ending) { return ending; }
+template <class... T>
+Ending Unwrap(const std::variant<T...>& v) {
+  return std::visit([](const auto& inner) { return Unwrap(inner); }, v);
+}
+
+Ending FromError(const asio::error_code& ec) {
+  if (ec == asio::error::eof) return {DisconnectReason::kPeerClosed, "eof"};
+  if (ec == asio::error::operation_aborted) return {DisconnectReason::kShutdown, "cancelled"};
+  return {DisconnectReason::kIoError, ec.message()};
+}
+
+uint8_t CommandIndex(std::string_view command) {
+  auto found = wire::FindCommand(command);
+  return static_cast<uint8_t>(found ? static_cast<size_t>(*found) : wire::kCommandCount);
+}
+
+class Session {
+ public:
+  Session(NetworkManager::Impl& manager, std::shared_ptr<PeerHandle> h, tcp::socket socket)
+      : manager_(manager),
+        options_(manager.options()),
+        h_(std::move(h)),
+        socket_(std::move(socket)),
+        decoder_(options_.magic),
+        handshake_(h_->direction, options_.min_peer_version),
+        limiter_({options_.max_messages_per_second, options_.message_burst,
+                  options_.max_bytes_per_second, options_.byte_burst,
+                  options_.rate_abuse_window, options_.rate_abuse_fraction},
+                 steady_clock::now()) {}
+
+  asio::awaitable<bool> Run(std::optional<tcp::endpoint> dial) {
+    Ending ending;
+    if (dial) ending = co_await Connect(*dial);
+    if (ending.reason == DisconnectReason::kNone) {
+      {
+        util::MutexLock lock(h_->mutex);
+        h_->info.state = PeerState::kHandshake;
+      }
+      started_ = last_receive_ = steady_clock::now();
+      if (h_->direction == Direction::kOutbound) SendVersion();
+      ending = Unwrap(co_await (ReadLoop() || WriteLoop() || Watchdog()));
+    }
+    asio::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    if (local_nonce_) manager_.ForgetLocalNonce(*local_nonce_);
+    manager_.OnSessionEnded(*h_, ending);
+    co_return connected_;
+  }
+
+ private:
+  asio::awaitable<Ending> Connect(const tcp::endpoint& endpoint) {
+    asio::error_code ec;
+    socket_.open(endpoint.protocol(), ec);
+    if (!ec && !options_.outbound_bind_address.empty()) {
+      auto source = asio::ip::make_address(options_.outbound_bind_address, ec);
+      if (!ec) socket_.bind(tcp::endpoint(source, 0), ec);
+    }
+    if (ec) co_return Ending{DisconnectReason::kConnectFailed, ec.message()};
+    h_->watchdog_wake.expires_after(options_.connect_timeout);
+    auto result = co_await (socket_.async_connect(endpoint, kAsTuple) ||
+                            h_->watchdog_wake.async_wait(kAsTuple));
+    if (result.index() == 0) {
+      auto [connect_ec] = std::get<0>(result);
+      if (connect_ec) co_return Ending{DisconnectReason::kConnectFailed, connect_ec.message()};
+      socket_.set_option(tcp::no_delay(true), ec);
+      co_return Ending{};
+    }
+    if (auto request = TakeCloseRequest()) co_return *request;
+    co_return Ending{DisconnectReason::kConnectFailed, "connect timeout"};
+  }
+
+  std::optional<Ending> TakeCloseRequest() {
+    util::MutexLock lock(h_->mutex);
+    return h_->close_request;
+  }
+
+  // ---- Reader ----
+
+  asio::awaitable<Ending> ReadLoop() {
+    std::vector<std::byte> buffer(kReadBufferSize);
+    asio::steady_timer throttle(h_->strand);
+    for (;;) {
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), kAsTuple);
+      if (ec) co_return FromError(ec);
+      last_receive_ = steady_clock::now();
+      util::ByteSpan data(buffer.data(), n);
+      while (true) {
+        data = data.subspan(decoder_.Feed(data));
+        auto next = decoder_.Next();
+        if (!next) {
+          Misbehavior m{.kind = MisbehaviorKind::kWireError, .wire_error = next.error(),
+                        .score = 100};
+          if (auto end = Misbehaved(m)) co_return *end;
+          if (decoder_.failed()) co_return ReasonFor(m);  // the stream cannot resynchronise
+          continue;
+        }
+        if (!*next) break;  // Feed took everything: need more bytes
+        if (auto end = HandleFrame(**next)) co_return *end;
+      }
+      // Backpressure: over budget, stop reading until the buckets refill.
+      const auto delay = limiter_.Delay(steady_clock::now());
+      if (delay > std::chrono::nanoseconds{0}) {
+        throttle.expires_after(delay);
+        auto [wait_ec] = co_await throttle.async_wait(kAsTuple);
+        if (wait_ec) co_return FromError(wait_ec);
+        if (limiter_.RecordPause(delay, steady_clock::now())) {
+          if (auto end = Misbehaved({.kind = MisbehaviorKind::kRateLimited, .score = 10})) {
+            co_return *end;
+          }
+        }
+      }
+    }
+  }
+
+  std::optional<Ending> HandleFrame(wire::Frame& frame) {
+    const size_t bytes = wire::kFrameHeaderSize + frame.payload.size();
+    limiter_.OnMessage(bytes, steady_clock::now());
+    {
+      util::MutexLock lock(h_->mutex);
+      auto& stats = h_->received[CommandIndex(frame.command)];
+      ++stats.messages;
+      stats.bytes += bytes;
+      ++h_->info.messages_received;
+      h_->info.bytes_received += bytes;
+    }
+    auto message = wire::DecodeMessage(frame.command, frame.payload);
+    if (!message) {
+      return Misbehaved({.kind = MisbehaviorKind::kWireError, .wire_error = message.error(),
+                         .command = frame.command, .score = 100});
+    }
+    if (!connected_) return HandleHandshake(*message);
+    return Dispatch(*message);
+  }
+
+  std::optional<Ending> HandleHandshake(const wire::Message& message) {
+    const bool had_version = handshake_.peer_version().has_value();
+    auto step = handshake_.OnMessage(
+        message, [this](uint64_t nonce) { return manager_.IsLocalNonce(nonce); });
+    if (step.reject) return Ending{*step.reject, step.detail};
+    if (step.misbehavior) {
+      if (auto end = Misbehaved(*step.misbehavior)) return end;
+    }
+    if (!had_version && handshake_.peer_version()) {
+      const auto& version = *handshake_.peer_version();
+      if (!manager_.RegisterRemoteNonce(*h_, version.nonce)) {
+        return Ending{DisconnectReason::kDuplicate, "already connected (nonce)"};
+      }
+      util::MutexLock lock(h_->mutex);
+      h_->info.version = version.version;
+      h_->info.services = version.services;
+      h_->info.user_agent = version.user_agent;
+      h_->info.start_height = version.start_height;
+    }
+    if (step.send_version) SendVersion();
+    if (step.send_verack) Send(wire::Verack{});
+    if (step.complete) {
+      connected_ = true;
+      next_ping_ = steady_clock::now();  // measure latency at once
+      manager_.OnHandshakeComplete(*h_);
+      h_->watchdog_wake.cancel();  // new deadlines
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Ending> Dispatch(const wire::Message& message) {
+    return std::visit(
+        Overloaded{
+            [&](const wire::Ping& ping) -> std::optional<Ending> {
+              Send(wire::Pong{ping.nonce});
+              return std::nullopt;
+            },
+            [&](const wire::Pong& pong) -> std::optional<Ending> {
+              if (auto rtt = ping_.OnPong(pong.nonce, steady_clock::now())) {
+                util::MutexLock lock(h_->mutex);
+                h_->info.ping = *rtt;
+                h_->info.min_ping = h_->info.min_ping ? std::min(*h_->info.min_ping, *rtt) : *rtt;
+                h_->watchdog_wake.cancel();  // the next deadline is the next ping
+              }
+              return std::nullopt;
+            },
+            [&](const wire::Version&) { return Duplicate(message); },
+            [&](const wire::Verack&) { return Duplicate(message); },
+            [&](const wire::BlockMessage& block) -> std::optional<Ending> {
+              if (manager_.on_block) manager_.on_block(h_->id, block.block);
+              return std::nullopt;
+            },
+            [&](const wire::TxMessage& tx) -> std::optional<Ending> {
+              if (manager_.on_transaction) manager_.on_transaction(h_->id, tx.tx);
+              return std::nullopt;
+            },
+            [&](const auto&) -> std::optional<Ending> {
+              if (manager_.on_message) manager_.on_message(h_->id, message);
+              return std::nullopt;
+            },
+        },
+        message);
+  }
+
+  std::optional<Ending> Duplicate(const wire::Message& message) {
+    return Misbehaved({.kind = MisbehaviorKind::kDuplicateVersion,
+                       .command = std::string(wire::CommandName(message)), .score = 1});
+  }
+
+  static Ending ReasonFor(const Misbehavior& m) {
+    if (m.wire_error == wire::Error::kBadMagic) {
+      return {DisconnectReason::kWrongNetwork, m.Describe()};
+    }
+    return {DisconnectReason::kMisbehavior, m.Describe()};
+  }
+
+  // Hands `m` to the manager's decision point; an Ending if the peer must go.
+  std::optional<Ending> Misbehaved(const Misbehavior& m) {
+    switch (manager_.Judge(*h_, m)) {
+      case MisbehaviorAction::kIgnore: return std::nullopt;
+      case MisbehaviorAction::kDisconnect: return ReasonFor(m);
+      case MisbehaviorAction::kBan: return Ending{DisconnectReason::kBanned, m.Describe()};
+    }
+    return ReasonFor(m);
+  }
+
+  // ---- Writer ----
+
+  void Send(const wire::Message& message) {
+    transport::OutFrame frame{std::make_shared<const util::Bytes>(
+                                  wire::EncodeFrame(options_.magic, message)),
+                              static_cast<uint8_t>(message.index())};
+    (void)manager_.Enqueue(h_, std::move(frame), /*on_strand=*/true);
+  }
+
+  void SendVersion() {
+    wire::Version version;
+    version.services = options_.services;
+    version.timestamp = options_.clock->UnixSeconds();
+    version.addr_recv.address = h_->address;
+    version.addr_from.services = options_.services;
+    version.nonce = manager_.RandomNonce();
+    if (h_->direction == Direction::kOutbound) {
+      local_nonce_ = version.nonce;
+      manager_.RememberLocalNonce(version.nonce);
+    }
+    version.user_agent = options_.user_agent;
+    version.start_height = options_.start_height ? options_.start_height() : 0;
+    version.relay = true;
+    Send(version);
+  }
+
+  asio::awaitable<Ending> WriteLoop() {
+    std::vector<transport::OutFrame> batch;
+    std::vector<asio::const_buffer> buffers;
+    for (;;) {
+      {
+        util::MutexLock lock(h_->mutex);
+        h_->queue.PopBatch(batch, kMaxBatchFrames, kMaxBatchBytes);
+      }
+      if (batch.empty()) {
+        h_->writer_wake.expires_at(steady_clock::time_point::max());
+        auto [ec] = co_await h_->writer_wake.async_wait(kAsTuple);
+        if (ec && ec != asio::error::operation_aborted) co_return FromError(ec);
+        auto state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none) co_return FromError(ec);
+        continue;
+      }
+      buffers.clear();
+      for (const auto& frame : batch) buffers.push_back(asio::buffer(*frame.bytes));
+      write_started_ = steady_clock::now();
+      if (*write_started_ + options_.write_timeout < watchdog_wake_at_) h_->watchdog_wake.cancel();
+      auto [ec, n] = co_await asio::async_write(socket_, buffers, kAsTuple);
+      write_started_.reset();
+      if (ec) co_return FromError(ec);
+      {
+        util::MutexLock lock(h_->mutex);
+        for (const auto& frame : batch) {
+          auto& stats = h_->sent[frame.command_index];
+          ++stats.messages;
+          stats.bytes += frame.bytes->size();
+        }
+        h_->info.messages_sent += batch.size();
+        h_->info.bytes_sent += n;
+      }
+      batch.clear();
+    }
+  }
+
+  // ---- Watchdog: deadlines and pings ----
+
+  asio::awaitable<Ending> Watchdog() {
+    for (;;) {
+      if (auto request = TakeCloseRequest()) co_return *request;
+      const auto now = steady_clock::now();
+      auto next = last_receive_ + options_.inactivity_timeout;
+      if (now >= next) co_return Ending{DisconnectReason::kInactivity, "no data received"};
+      if (!connected_) {
+        const auto deadline = started_ + options_.handshake_timeout;
+        if (now >= deadline) co_return Ending{DisconnectReason::kHandshakeTimeout, ""};
+        next = std::min(next, deadline);
+      } else if (ping_.outstanding()) {
+        const auto deadline = ping_.sent_at() + options_.ping_timeout;
+        if (now >= deadline) co_return Ending{DisconnectReason::kPingTimeout, "no pong"};
+        next = std::min(next, deadline);
+      } else {
+        if (now >= next_ping_) {
+          const uint64_t nonce = manager_.RandomNonce();
+          ping_.OnSent(nonce, now);
+          next_ping_ = now + options_.ping_interval;
+          Send(wire::Ping{nonce});
+          continue;  // re-evaluate with the ping outstanding
+        }
+        next = std::min(next, next_ping_);
+      }
+      if (write_started_) {
+        const auto deadline = *write_started_ + options_.write_timeout;
+        if (now >= deadline) co_return Ending{DisconnectReason::kWriteTimeout, "peer not reading"};
+        next = std::min(next, deadline);
+      }
+      watchdog_wake_at_ = next;
+      h_->watchdog_wake.expires_at(next);
+      auto [ec] = co_await h_->watchdog_wake.async_wait(kAsTuple);
+      if (ec && ec != asio::error::operation_aborted) co_return FromError(ec);
+      auto state = co_await asio::this_coro::cancellation_state;
+      if (state.cancelled() != asio::cancellation_type::none) {
+        co_return Ending{DisconnectReason::kShutdown, "cancelled"};
+      }
+    }
+  }
+
+  NetworkManager::Impl& manager_;
+  const NetworkManager::Options& options_;
+  const std::shared_ptr<PeerHandle> h_;
+  tcp::socket socket_;
+  wire::FrameDecoder decoder_;
+  handlers::Handshake handshake_;
+  handlers::PingTracker ping_;
+  transport::ReceiveRateLimiter limiter_;
+  bool connected_ = false;
+  std::optional<uint64_t> local_nonce_;  // our VERSION nonce (outbound), for self-detection
+  SteadyTime started_{};
+  SteadyTime last_receive_{};
+  SteadyTime next_ping_{};
+  SteadyTime watchdog_wake_at_ = SteadyTime::max();
+  std::optional<SteadyTime> write_started_;
+};
+
+}  // namespace
+
+asio::awaitable<bool> RunSession(NetworkManager::Impl& manager, std::shared_ptr<PeerHandle> h,
+                                 tcp::socket socket, std::optional<tcp::endpoint> dial) {
+  Session session(manager, std::move(h), std::move(socket));
+  co_return co_await session.Run(dial);
+}
+
+}  // namespace parthenon::p2p::detail

@@ -1,0 +1,56 @@
+// Timeouts and limits of the network manager (DESIGN.md §3), in one place. Every value is the
+// default of a NetworkManager::Options field, so tests and operators can override it.
+// Header-only constants; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace parthenon::p2p {
+
+using namespace std::chrono_literals;
+
+// A peer must complete VERSION/VERACK within this long after the TCP connection opens.
+inline constexpr std::chrono::milliseconds kHandshakeTimeout = 60s;
+// We send a `ping` with a fresh nonce this often on an established link.
+inline constexpr std::chrono::milliseconds kPingInterval = 2min;
+// No byte received for this long: disconnect.
+inline constexpr std::chrono::milliseconds kInactivityTimeout = 20min;
+// A `ping` not answered within this long: disconnect (Bitcoin Core uses the inactivity timeout).
+inline constexpr std::chrono::milliseconds kPingTimeout = 20min;
+// A single socket write (one batch of queued frames) pending longer than this: the peer stopped
+// reading; disconnect.
+inline constexpr std::chrono::milliseconds kWriteTimeout = 2min;
+// An outbound TCP connect pending longer than this fails.
+inline constexpr std::chrono::milliseconds kConnectTimeout = 10s;
+// Retry delays for --addnode/--connect targets: doubling from the first to the cap.
+inline constexpr std::chrono::milliseconds kRetryInitialDelay = 1s;
+inline constexpr std::chrono::milliseconds kRetryMaxDelay = 5min;
+// Stop(): sessions get this long to close cleanly before the I/O threads are stopped.
+inline constexpr std::chrono::milliseconds kShutdownGrace = 2s;
+
+// Connection limits.
+inline constexpr size_t kMaxConnections = 125;
+inline constexpr size_t kMaxOutbound = 8;
+inline constexpr size_t kMaxInbound = 117;
+inline constexpr size_t kMaxInboundPerIp = 3;
+
+// Per-peer send queue cap: whichever is reached first. A block is at most ~4 MB, so the byte
+// cap holds a couple of them; the message cap bounds bookkeeping for tiny messages.
+inline constexpr size_t kMaxSendQueueBytes = 8 * 1024 * 1024;
+inline constexpr size_t kMaxSendQueueMessages = 10'000;
+
+// Receive rate limit (token buckets per peer). Over budget, reading pauses (TCP backpressure).
+inline constexpr double kMaxMessagesPerSecond = 100;
+inline constexpr double kMessageBurst = 500;
+inline constexpr double kMaxBytesPerSecond = 16.0 * 1024 * 1024;
+inline constexpr double kByteBurst = 32.0 * 1024 * 1024;
+// A peer that spends more than this fraction of a window throttled is reported as misbehaving.
+inline constexpr std::chrono::milliseconds kRateAbuseWindow = 60s;
+inline constexpr double kRateAbuseFraction = 0.5;
+
+// Bytes read from the socket per read call (the session's only fixed-size buffer).
+inline constexpr size_t kReadBufferSize = 8 * 1024;
+
+}  // namespace parthenon::p2p
