@@ -14,7 +14,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # openssl CLI for the benchmark table's hardware-limit readings
-  openssl python3
+  openssl python3 curl
 )
 
 missing=()

@@ -100,3 +100,18 @@ Result<bool> Params::Bool(size_t index) const {
 }
 
 }  // namespace parthenon::rpc
+
+namespace parthenon::rpc {
+
+Result<crypto::Uint256> Params::Hash(size_t index) const {
+  auto text = String(index);
+  if (!text) return std::unexpected(text.error());
+  auto hash = crypto::Uint256::FromHex(*text);
+  if (!hash) {
+    const std::string name = index < names_.size() ? std::string(names_[index]) : std::to_string(index);
+    return MakeError(ErrorCode::kInvalidParameter, "parameter '" + name + "' must be 64 hex digits");
+  }
+  return *hash;
+}
+
+}  // namespace parthenon::rpc

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/uint256.h"
 #include "rpc/errors.h"
 
 namespace parthenon::rpc {
@@ -29,6 +30,8 @@ class Params {
   [[nodiscard]] Result<std::string> String(size_t index) const;
   [[nodiscard]] Result<int64_t> Int(size_t index, int64_t min, int64_t max) const;
   [[nodiscard]] Result<bool> Bool(size_t index) const;
+  // A 64-hex-digit hash in display order (as printed by the node).
+  [[nodiscard]] Result<crypto::Uint256> Hash(size_t index) const;
   // Optional variants: nullopt when absent.
   [[nodiscard]] Result<std::optional<std::string>> OptionalString(size_t index) const;
   [[nodiscard]] Result<std::optional<int64_t>> OptionalInt(size_t index, int64_t min, int64_t max) const;

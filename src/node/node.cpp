@@ -1,0 +1,262 @@
+#include "node/node.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "consensus/script.h"
+#include "rpc/chain_methods.h"
+#include "rpc/cookie.h"
+#include "rpc/net_methods.h"
+#include "rpc/wallet_methods.h"
+#include "util/logging.h"
+#include "wallet/address.h"
+
+namespace parthenon::node {
+namespace {
+
+constexpr const char* kLockFileName = ".lock";
+constexpr const char* kPidFileName = "parthenon-node.pid";
+
+spdlog::logger& NodeLog() { return util::Log(util::LogCategory::kNode); }
+
+// Takes an exclusive lock on <datadir>/.lock for the life of the process.
+std::expected<int, std::string> LockDataDir(const std::filesystem::path& datadir) {
+  const auto path = datadir / kLockFileName;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return std::unexpected("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    std::string pid;
+    std::ifstream(datadir / kPidFileName) >> pid;
+    return std::unexpected("another parthenon-node" + (pid.empty() ? "" : " (pid " + pid + ")") +
+                           " is using the data directory " + datadir.string());
+  }
+  std::ofstream(datadir / kPidFileName, std::ios::trunc) << ::getpid() << '\n';
+  return fd;
+}
+
+std::vector<std::string> HostsWithPorts(const std::vector<std::string>& nodes, uint16_t default_port) {
+  std::vector<std::string> out;
+  for (const std::string& node : nodes) {
+    const bool has_port = node.rfind(':') != std::string::npos &&
+                          (node.front() == '[' ? node.find("]:") != std::string::npos
+                                               : node.find(':') == node.rfind(':'));
+    out.push_back(has_port ? node : node + ":" + std::to_string(default_port));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<Node>, std::string> Node::Start(const NodeConfig& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.datadir, ec);
+  if (ec) return std::unexpected("cannot create the data directory " + config.datadir.string() + ": " + ec.message());
+  std::filesystem::permissions(config.datadir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  auto lock = LockDataDir(config.datadir);
+  if (!lock) return std::unexpected(lock.error());
+
+  std::unique_ptr<Node> node(new Node(config));
+  node->lock_fd_ = *lock;
+  util::LogOptions log{.level = config.log_level,
+                       .console = true,
+                       .file = config.log_file.value_or(config.datadir / "parthenon.log")};
+  if (auto logging = util::InitLogging(log); !logging) {
+    return std::unexpected(std::string(util::ToString(logging.error())) + ": " + log.file->string());
+  }
+  NodeLog().info("starting parthenon-node on {} in {}", consensus::Params(config.network).name,
+                 config.datadir.string());
+  if (auto started = node->StartComponents(); !started) {
+    NodeLog().error("start-up failed: {}", started.error());
+    node->Stop();
+    return std::unexpected(started.error());
+  }
+  return node;
+}
+
+std::expected<void, std::string> Node::StartComponents() {
+  chain::Chainstate::Options chain_options;
+  chain_options.datadir = config_.datadir;
+  chain_options.network = config_.network;
+  chain_options.utxo_cache_bytes = static_cast<size_t>(config_.utxo_cache_mb) << 20;
+  chain_options.verifier_threads = static_cast<size_t>(std::max(1, config_.worker_threads - 1));
+  auto chainstate = chain::Chainstate::Open(chain_options);
+  if (!chainstate) return std::unexpected("cannot open the chain: " + chainstate.error().Message());
+  chainstate_ = std::move(*chainstate);
+  const chain::ChainTip tip = chainstate_->Tip();
+  NodeLog().info("chain tip {} at height {}", tip.hash.ToHex(), tip.height);
+
+  auto opened_wallet = wallet::Wallet::Open(*chainstate_);
+  if (!opened_wallet) return std::unexpected("cannot open the wallet: " + opened_wallet.error().Message());
+  wallet_ = std::move(*opened_wallet);
+
+  if (auto network = StartNetwork(); !network) return network;
+  if (auto rpc = StartRpc(); !rpc) return rpc;
+  if (config_.mine) {
+    auto key = wallet::DecodeKeyAddress(chainstate_->params(), config_.mining_address);
+    if (!key) {
+      return std::unexpected("--miningaddress '" + config_.mining_address +
+                             "' is not an address of this network: " + std::string(wallet::ToString(key.error())));
+    }
+    miner_ = std::thread([this] { MinerLoop(); });
+  }
+  return {};
+}
+
+std::expected<void, std::string> Node::StartNetwork() {
+  const auto& params = chainstate_->params();
+  p2p::NetworkManager::Options options;
+  options.magic = params.magic;
+  options.listen = config_.listen;
+  options.port = config_.port;
+  if (!config_.bind.empty()) options.bind_addresses = config_.bind;
+  options.add_nodes = HostsWithPorts(config_.connect.empty() ? config_.addnode : config_.connect,
+                                     params.default_port);
+  options.max_connections = static_cast<size_t>(config_.max_connections);
+  options.max_outbound = static_cast<size_t>(config_.max_outbound);
+  options.max_inbound = options.max_connections - std::min(options.max_connections, options.max_outbound);
+  options.whitelist = config_.whitelist;
+  options.start_height = [this] { return chainstate_->Tip().height; };
+  network_ = std::make_unique<p2p::NetworkManager>(options);
+  WireRelay();
+  if (auto started = network_->Start(); !started) {
+    return std::unexpected("cannot start the P2P network on port " + std::to_string(config_.port) + ": " +
+                           std::string(p2p::ToString(started.error())));
+  }
+  return {};
+}
+
+void Node::WireRelay() {
+  network_->SetOnBlock([this](p2p::PeerId, const primitives::Block& block) {
+    (void)chainstate_->SubmitBlock(block);
+  });
+  network_->SetOnTransaction([this](p2p::PeerId, const primitives::Transaction& tx) {
+    (void)chainstate_->SubmitTransaction(tx);
+  });
+  chainstate_->OnNewTip([this](const chain::ChainTip& tip) {
+    if (auto block = chainstate_->GetBlock(tip.hash)) network_->BroadcastBlock(*block);
+  });
+  chainstate_->OnTransactionAccepted([this](const primitives::Transaction& tx) {
+    network_->BroadcastTransaction(tx);
+  });
+}
+
+std::expected<void, std::string> Node::StartRpc() {
+  rpc::Credentials credentials{config_.rpc_user, config_.rpc_password};
+  const auto cookie = config_.datadir / rpc::kCookieFileName;
+  if (credentials.user.empty()) {
+    auto written = rpc::WriteCookieFile(cookie);
+    if (!written) return std::unexpected(std::string(rpc::ToString(written.error())) + ": " + cookie.string());
+    credentials = *written;
+  }
+  rpc::RegisterChainMethods(dispatcher_, *chainstate_);
+  rpc::RegisterNetMethods(dispatcher_, *network_);
+  rpc::RegisterWalletMethods(dispatcher_, *wallet_, chainstate_->params());
+  RegisterNodeMethods();
+  http_ = std::make_unique<rpc::HttpServer>(
+      rpc::HttpServerOptions{.bind_address = config_.rpc_bind, .port = config_.rpc_port,
+                             .credentials = credentials},
+      dispatcher_);
+  AddRestRoutes();
+  auto port = http_->Start();
+  if (!port) return std::unexpected(port.error());
+  rpc_port_ = *port;
+  return {};
+}
+
+void Node::MinerLoop() {
+  const auto& params = chainstate_->params();
+  const auto key = wallet::DecodeKeyAddress(params, config_.mining_address);
+  const util::Bytes script = consensus::KeyPathScript(*key);
+  while (!mining_cancelled_) {
+    auto block_template = chainstate_->CreateBlockTemplate(script);
+    if (!block_template) {
+      NodeLog().error("miner: cannot create a block template: {}", block_template.error().Message());
+      return;
+    }
+    auto block = chain::MineBlock(std::move(block_template->block), params, &mining_cancelled_);
+    if (!block) continue;  // cancelled (or nonce space exhausted: try a fresh template)
+    auto outcome = chainstate_->SubmitBlock(*block);
+    if (!outcome) NodeLog().warn("miner: our block was rejected: {}", outcome.error().Message());
+    // Regtest blocks cost nothing: pace them so a mining node does not flood its peers.
+    if (params.network == consensus::Network::kRegtest) {
+      util::MutexLock lock(stop_mutex_);
+      if (!stop_requested_) stop_cv_.WaitFor(stop_mutex_, std::chrono::seconds(1));
+    }
+  }
+}
+
+void Node::RequestStop() {
+  util::MutexLock lock(stop_mutex_);
+  stop_requested_ = true;
+  stop_cv_.NotifyAll();
+}
+
+void Node::Wait() {
+  util::MutexLock lock(stop_mutex_);
+  while (!stop_requested_) stop_cv_.Wait(stop_mutex_);
+}
+
+void Node::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  NodeLog().info("stopping");
+  mining_cancelled_ = true;
+  RequestStop();
+  if (miner_.joinable()) miner_.join();
+  if (http_) http_->Stop();
+  rpc::RemoveCookieFile(config_.datadir / rpc::kCookieFileName);
+  if (network_) network_->Stop();
+  wallet_.reset();
+  if (chainstate_) {
+    if (auto flushed = chainstate_->Flush(); !flushed) {
+      NodeLog().error("final flush failed: {}", flushed.error().Message());
+    }
+    chainstate_.reset();
+  }
+  if (lock_fd_ >= 0) {
+    std::error_code ec;
+    std::filesystem::remove(config_.datadir / kPidFileName, ec);
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+  }
+  NodeLog().info("stopped");
+}
+
+Node::~Node() { Stop(); }
+
+p2p::NetResult<void> Node::AddPeer(const std::string& host, uint16_t port) {
+  return network_->AddPeer(host, port);
+}
+
+std::vector<p2p::PeerInfo> Node::GetPeers() const { return network_->GetPeers(); }
+
+SyncStatus Node::GetSyncStatus() const {
+  SyncStatus status;
+  status.height = chainstate_->Tip().height;
+  status.headers_height = chainstate_->HeaderTip().height;
+  status.target_height = std::max(status.headers_height, status.height);
+  for (const auto& peer : network_->GetPeers()) status.target_height = std::max(status.target_height, peer.start_height);
+  status.progress = status.target_height == 0 ? 1.0 : static_cast<double>(status.height) / status.target_height;
+  return status;
+}
+
+chain::Result<chain::BlockOutcome> Node::ProcessBlock(const primitives::Block& block) {
+  return chainstate_->SubmitBlock(block);
+}
+
+chain::Result<chain::TxOutcome> Node::SubmitTransaction(const primitives::Transaction& tx) {
+  return chainstate_->SubmitTransaction(tx);
+}
+
+uint16_t Node::p2p_port() const {
+  const auto ports = network_->ListenPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+}  // namespace parthenon::node

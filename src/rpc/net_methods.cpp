@@ -1,0 +1,154 @@
+#include "rpc/net_methods.h"
+
+#include <chrono>
+
+#include "p2p/wire/protocol.h"
+#include "rpc/params.h"
+#include "util/result.h"
+
+namespace parthenon::rpc {
+namespace {
+
+using nlohmann::json;
+
+json CommandStatsToJson(const std::map<std::string, p2p::CommandStats, std::less<>>& stats) {
+  json out = json::object();
+  for (const auto& [command, counts] : stats) {
+    out[command] = {{"messages", counts.messages}, {"bytes", counts.bytes}};
+  }
+  return out;
+}
+
+std::pair<std::string, uint16_t> SplitHostPort(const std::string& node, uint16_t default_port) {
+  // "[v6]:port", "host:port" (one colon) or a bare host / bare IPv6.
+  if (!node.empty() && node.front() == '[') {
+    const size_t close = node.find(']');
+    if (close != std::string::npos && close + 2 < node.size() && node[close + 1] == ':') {
+      return {node.substr(1, close - 1), static_cast<uint16_t>(std::stoi(node.substr(close + 2)))};
+    }
+    return {node.substr(1, close == std::string::npos ? std::string::npos : close - 1), default_port};
+  }
+  const size_t colon = node.rfind(':');
+  if (colon != std::string::npos && node.find(':') == colon) {
+    const std::string port = node.substr(colon + 1);
+    if (!port.empty() && port.find_first_not_of("0123456789") == std::string::npos && port.size() <= 5) {
+      const int value = std::stoi(port);
+      if (value > 0 && value <= 65535) return {node.substr(0, colon), static_cast<uint16_t>(value)};
+    }
+  }
+  return {node, default_port};
+}
+
+Result<json> AddNode(p2p::NetworkManager& network, const json& params) {
+  Params p(params, {"node", "command"});
+  PARTHENON_TRY(p.CheckShape());
+  auto node = p.String(0);
+  if (!node) return std::unexpected(node.error());
+  auto command = p.String(1);
+  if (!command) return std::unexpected(command.error());
+  const auto ports = network.ListenPorts();
+  const auto [host, port] = SplitHostPort(*node, ports.empty() ? 0 : ports.front());
+  if (port == 0) return MakeError(ErrorCode::kInvalidParameter, "give the port: host:port");
+  if (*command == "add" || *command == "onetry") {
+    auto added = network.AddPeer(host, port);
+    if (!added) return MakeError(ErrorCode::kClientNodeAlreadyAdded, std::string(p2p::ToString(added.error())));
+    return nullptr;
+  }
+  if (*command == "remove") {
+    network.RemovePeer(host, port);
+    return nullptr;
+  }
+  return MakeError(ErrorCode::kInvalidParameter, "command must be add, remove or onetry");
+}
+
+Result<json> DisconnectNode(p2p::NetworkManager& network, const json& params) {
+  Params p(params, {"address", "nodeid"});
+  PARTHENON_TRY(p.CheckShape());
+  auto id = p.OptionalInt(1, 0, INT64_MAX);
+  if (!id) return std::unexpected(id.error());
+  auto address = p.OptionalString(0);
+  if (!address) return std::unexpected(address.error());
+  for (const p2p::PeerInfo& peer : network.GetPeers()) {
+    const bool match = *id ? peer.id == static_cast<p2p::PeerId>(**id)
+                           : (*address && (peer.address.ToString() == **address ||
+                                           peer.address.HostString() == **address));
+    if (match) {
+      (void)network.DisconnectPeer(peer.id);
+      return nullptr;
+    }
+  }
+  return MakeError(ErrorCode::kClientNodeNotConnected, "Node not found in connected nodes");
+}
+
+}  // namespace
+
+json PeerToJson(const p2p::PeerInfo& peer) {
+  const auto since = std::chrono::duration_cast<std::chrono::seconds>(
+                         peer.connected_since.time_since_epoch()).count();
+  json out;
+  out["id"] = peer.id;
+  out["addr"] = peer.address.ToString();
+  out["host"] = peer.address.HostString();
+  out["port"] = peer.address.port();
+  out["inbound"] = peer.direction == p2p::Direction::kInbound;
+  out["direction"] = std::string(p2p::ToString(peer.direction));
+  out["state"] = std::string(p2p::ToString(peer.state));
+  out["version"] = peer.version;
+  out["services"] = peer.services;
+  out["subver"] = peer.user_agent;
+  out["startingheight"] = peer.start_height;
+  out["bytessent"] = peer.bytes_sent;
+  out["bytesrecv"] = peer.bytes_received;
+  out["msgssent"] = peer.messages_sent;
+  out["msgsrecv"] = peer.messages_received;
+  out["conntime"] = since;
+  out["bytessent_per_msg"] = CommandStatsToJson(peer.sent_per_command);
+  out["bytesrecv_per_msg"] = CommandStatsToJson(peer.received_per_command);
+  if (peer.ping) out["pingtime"] = static_cast<double>(peer.ping->count()) / 1e6;
+  if (peer.min_ping) out["minping"] = static_cast<double>(peer.min_ping->count()) / 1e6;
+  return out;
+}
+
+void RegisterNetMethods(Dispatcher& dispatcher, p2p::NetworkManager& network) {
+  auto no_params = [](const json& params) -> Result<void> { return Params(params, {}).CheckShape(); };
+  dispatcher.Register({"getpeerinfo", "", "Every connected peer: address, direction, state, version, traffic, ping.",
+                       [&network, no_params](const json& params) -> Result<json> {
+                         PARTHENON_TRY(no_params(params));
+                         json out = json::array();
+                         for (const auto& peer : network.GetPeers()) out.push_back(PeerToJson(peer));
+                         return out;
+                       }});
+  dispatcher.Register({"getconnectioncount", "", "Number of peers.",
+                       [&network, no_params](const json& params) -> Result<json> {
+                         PARTHENON_TRY(no_params(params));
+                         return network.GetPeers().size();
+                       }});
+  dispatcher.Register({"getnetworkinfo", "", "Protocol version, user agent, listening ports and connection counts.",
+                       [&network, no_params](const json& params) -> Result<json> {
+                         PARTHENON_TRY(no_params(params));
+                         const auto stats = network.GetStats();
+                         return json{{"protocolversion", p2p::wire::kProtocolVersion},
+                                     {"connections", stats.inbound + stats.outbound},
+                                     {"connections_in", stats.inbound},
+                                     {"connections_out", stats.outbound},
+                                     {"accepted", stats.accepted},
+                                     {"refused_inbound", stats.refused_inbound},
+                                     {"localports", network.ListenPorts()}};
+                       }});
+  dispatcher.Register({"getnettotals", "", "Bytes sent and received over all peers now connected.",
+                       [&network, no_params](const json& params) -> Result<json> {
+                         PARTHENON_TRY(no_params(params));
+                         uint64_t sent = 0, received = 0;
+                         for (const auto& peer : network.GetPeers()) {
+                           sent += peer.bytes_sent;
+                           received += peer.bytes_received;
+                         }
+                         return json{{"totalbytessent", sent}, {"totalbytesrecv", received}};
+                       }});
+  dispatcher.Register({"addnode", "node command", "add|remove|onetry a peer to keep connected (host:port).",
+                       [&network](const json& params) { return AddNode(network, params); }});
+  dispatcher.Register({"disconnectnode", "[address] [nodeid]", "Disconnects a peer by address or id.",
+                       [&network](const json& params) { return DisconnectNode(network, params); }});
+}
+
+}  // namespace parthenon::rpc
