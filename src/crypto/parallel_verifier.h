@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -31,6 +32,11 @@ class ParallelVerifier {
   // True if every check verifies. Same work as Verify (no early exit: a block with one bad
   // signature is as expensive to reject as a good block is to accept).
   bool VerifyAll(std::span<const SchnorrCheck> checks) const { return Verify(checks).empty(); }
+
+  // Runs `check(i)` for every i in [0, count) across the pool and the calling thread; returns
+  // the indices where it returned false, ascending. For checks whose preparation (e.g. computing
+  // a signature hash) is worth spreading too. `check` must be safe to call concurrently.
+  std::vector<size_t> VerifyEach(size_t count, const std::function<bool(size_t)>& check) const;
 
  private:
   util::ThreadPool& pool_;

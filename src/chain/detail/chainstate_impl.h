@@ -102,6 +102,11 @@ struct Chainstate::Impl {
   void RecomputeBestHeader() REQUIRES(mutex);
   [[nodiscard]] Result<void> ActivateBestChain(const primitives::Block* hint) REQUIRES(mutex);
   [[nodiscard]] Result<primitives::Block> ReadBlock(const BlockIndexEntry* entry) const;
+  // Every signature of the block, hashed and verified across the worker pool; the first
+  // failing transaction's error (in block order).
+  [[nodiscard]] Result<void> VerifyBlockSignatures(
+      const primitives::Block& block,
+      const std::vector<std::vector<primitives::TxOut>>& spent_by_tx) const REQUIRES(mutex);
   [[nodiscard]] Result<BlockUndo> ConnectBlock(const primitives::Block& block,
                                                const BlockIndexEntry* entry) REQUIRES(mutex);
   [[nodiscard]] Result<void> ConnectTip(BlockIndexEntry* entry, const primitives::Block* hint) REQUIRES(mutex);
