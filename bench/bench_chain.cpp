@@ -165,7 +165,7 @@ void BM_UtxoLookupCached(benchmark::State& state) {
   std::mt19937 rng(1);
   for (int i = 0; i < 65536; ++i) keys.push_back(NthOutPoint(rng() % kUtxoCount));
   size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(cache.Get(keys[i++ & 0xffff]));
+  for (auto _ : state) benchmark::DoNotOptimize(cache.Find(keys[i++ & 0xffff]));
   state.counters["lookups/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_UtxoLookupCached);

@@ -53,11 +53,20 @@ size_t CoinsCache::EntryBytes(const Entry& entry) {
 }
 
 Result<std::optional<Coin>> CoinsCache::Get(const primitives::OutPoint& outpoint) {
-  if (auto it = entries_.find(outpoint); it != entries_.end()) return it->second.coin;
+  auto found = Find(outpoint);
+  if (!found) return std::unexpected(found.error());
+  if (*found == nullptr) return std::optional<Coin>();
+  return std::optional<Coin>(**found);
+}
+
+Result<const Coin*> CoinsCache::Find(const primitives::OutPoint& outpoint) {
+  if (auto it = entries_.find(outpoint); it != entries_.end()) {
+    return it->second.coin ? &*it->second.coin : nullptr;
+  }
   const auto key = CoinKey(outpoint);
   auto stored = db_.Get(storage::Column::kUtxo, key);
   if (!stored) return std::unexpected(Error::Storage(stored.error()));
-  if (!stored->has_value()) return std::optional<Coin>();
+  if (!stored->has_value()) return static_cast<const Coin*>(nullptr);
   auto coin = DecodeCoin(**stored);
   if (!coin) {
     return Fail(ErrorCode::kCorruption, "undecodable utxo record for " + outpoint.txid.ToHex() +
@@ -65,7 +74,7 @@ Result<std::optional<Coin>> CoinsCache::Get(const primitives::OutPoint& outpoint
   }
   auto [it, inserted] = entries_.emplace(outpoint, Entry{.coin = std::move(*coin)});
   memory_ += EntryBytes(it->second);
-  return it->second.coin;
+  return &*it->second.coin;
 }
 
 void CoinsCache::Add(const primitives::OutPoint& outpoint, Coin coin) {

@@ -54,6 +54,9 @@ class CoinsCache {
 
   // The unspent coin at `outpoint`, from the cache or the database (then cached).
   [[nodiscard]] Result<std::optional<Coin>> Get(const primitives::OutPoint& outpoint);
+  // As Get, without copying the coin: nullptr if there is none. The pointer is valid until the
+  // next call of a non-const method.
+  [[nodiscard]] Result<const Coin*> Find(const primitives::OutPoint& outpoint);
   void Add(const primitives::OutPoint& outpoint, Coin coin);
   // Marks the coin spent. REQUIRES: it is unspent (Get returned it).
   void Spend(const primitives::OutPoint& outpoint);
