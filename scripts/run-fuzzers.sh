@@ -38,7 +38,7 @@ fi
 note "configuring and building the fuzz preset (-j$build_jobs)"
 cmake --preset fuzz >"$work/configure.log" 2>&1 ||
   { cat "$work/configure.log" >&2; die "cmake --preset fuzz failed"; }
-cmake --build --preset fuzz -j"$build_jobs" >"$work/build.log" 2>&1 ||
+cmake --build --preset fuzz --target fuzzers -j"$build_jobs" >"$work/build.log" 2>&1 ||
   { tail -40 "$work/build.log" >&2; die "cmake --build --preset fuzz failed (log above)"; }
 
 targets=()
