@@ -1,6 +1,8 @@
 // Plaintext-or-TLS negotiation of one session (see detail/secure_channel.h).
 #include "p2p/detail/secure_channel.h"
 
+#include <variant>
+
 #include "p2p/transport/tls_context.h"
 
 namespace parthenon::p2p::detail {
