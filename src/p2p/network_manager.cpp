@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "p2p/detail/manager.h"
+#include "p2p/transport/cert_rotation.h"
+#include "p2p/transport/tls_context.h"
 #include "p2p/wire/frame.h"
 
 namespace parthenon::p2p {
@@ -85,12 +87,20 @@ std::string_view ToString(NetError error) {
     case NetError::kUnknownPeer: return "unknown peer";
     case NetError::kNotConnected: return "not connected";
     case NetError::kSendQueueFull: return "send queue full";
+    case NetError::kTlsConfig: return "TLS configuration";
   }
   return "?";
 }
 
+namespace {
+NetworkManager::Options WithTlsService(NetworkManager::Options options) {
+  if (options.tls.mode != transport::TlsMode::kOff) options.services |= wire::kNodeTls;
+  return options;
+}
+}  // namespace
+
 NetworkManager::Impl::Impl(Options options)
-    : options_(std::move(options)),
+    : options_(WithTlsService(std::move(options))),
       policy_(options_.policy ? options_.policy : &default_policy_),
       rng_(std::random_device{}()) {
   for (const auto& ip : options_.whitelist) {
@@ -110,6 +120,7 @@ NetResult<void> NetworkManager::Impl::Start() {
     if (running_ || stopping_) return std::unexpected(NetError::kAlreadyStarted);
   }
   if (bad_whitelist_) return std::unexpected(NetError::kBadAddress);
+  if (auto tls = StartTls(); !tls) return tls;
   auto& log = util::Log(util::LogCategory::kNet);
   if (options_.listen) {
     for (const auto& bind : options_.bind_addresses) {
@@ -203,8 +214,79 @@ void NetworkManager::Impl::Stop() {
   io_.stop();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  if (rotation_) rotation_->Stop();
   util::MutexLock lock(mutex_);
   running_ = false;
+}
+
+NetResult<void> NetworkManager::Impl::StartTls() {
+  const auto& tls = options_.tls;
+  if (tls.mode == transport::TlsMode::kOff) return {};
+  auto& log = util::Log(util::LogCategory::kNet);
+  auto context = transport::TlsContext::Create(tls);
+  if (!context) {
+    log.error("TLS: {}", context.error().ToString());
+    return std::unexpected(NetError::kTlsConfig);
+  }
+  rotation_ = std::make_unique<transport::CertificateRotation>();
+  if (auto watched = rotation_->Init(tls.cert_file, tls.key_file, tls.rotation_interval,
+                                     tls.expiry_warning);
+      !watched) {
+    log.error("TLS: {}", watched.error().ToString());
+    return std::unexpected(NetError::kTlsConfig);
+  }
+  rotation_->SetRotationCallback([this](const transport::CertificateInfo&) {
+    auto rebuilt = transport::TlsContext::Create(options_.tls);
+    if (!rebuilt) {
+      util::Log(util::LogCategory::kNet)
+          .warn("TLS: rotated certificate rejected, keeping the old one: {}",
+                rebuilt.error().ToString());
+      return;
+    }
+    util::MutexLock lock(mutex_);
+    tls_ = std::move(*rebuilt);
+  });
+  log.info("TLS {}: certificate subject=\"{}\" key sha256:{}", transport::ToString(tls.mode),
+           (*context)->certificate().subject, (*context)->certificate().fingerprint);
+  {
+    util::MutexLock lock(mutex_);
+    tls_ = std::move(*context);
+  }
+  rotation_->Start();
+  return {};
+}
+
+std::shared_ptr<transport::TlsContext> NetworkManager::Impl::CurrentTls() const {
+  util::MutexLock lock(mutex_);
+  return tls_;
+}
+
+void NetworkManager::Impl::RememberTlsPeer(const wire::NetAddress& address) {
+  util::MutexLock lock(mutex_);
+  tls_peers_.insert(address.ToString());
+}
+
+bool NetworkManager::Impl::KnowsTlsPeer(const wire::NetAddress& address) const {
+  util::MutexLock lock(mutex_);
+  return tls_peers_.contains(address.ToString());
+}
+
+transport::TlsStatus NetworkManager::Impl::GetTlsStatus() const {
+  transport::TlsStatus status;
+  status.mode = options_.tls.mode;
+  status.pins = options_.tls.pins.size();
+  status.verify_ca = !options_.tls.ca_file.empty();
+  if (auto context = CurrentTls()) status.certificate = context->certificate();
+  if (rotation_) {
+    status.rotations = rotation_->rotations();
+    status.expiring_soon = rotation_->expiring_soon();
+  }
+  return status;
+}
+
+NetResult<bool> NetworkManager::Impl::ReloadTlsCertificate() {
+  if (!rotation_) return std::unexpected(NetError::kTlsConfig);
+  return rotation_->CheckNow();
 }
 
 std::vector<uint16_t> NetworkManager::Impl::ListenPorts() const { return listen_ports_; }
@@ -610,6 +692,8 @@ NetworkManager::Stats NetworkManager::GetStats() const { return impl_->GetStats(
 NetResult<void> NetworkManager::Send(PeerId id, const wire::Message& message) {
   return impl_->Send(id, message);
 }
+transport::TlsStatus NetworkManager::GetTlsStatus() const { return impl_->GetTlsStatus(); }
+NetResult<bool> NetworkManager::ReloadTlsCertificate() { return impl_->ReloadTlsCertificate(); }
 size_t NetworkManager::Broadcast(const wire::Message& message, std::optional<PeerId> except) {
   return impl_->Broadcast(message, except);
 }

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "p2p/peer.h"
 #include "p2p/policy.h"
 #include "p2p/timeouts.h"
+#include "p2p/transport/tls_options.h"
 #include "p2p/wire/messages.h"
 #include "p2p/wire/protocol.h"
 #include "primitives/block.h"
@@ -45,6 +47,7 @@ enum class NetError {
   kUnknownPeer,      // no connected peer with that id
   kNotConnected,     // the peer has not finished its handshake
   kSendQueueFull,    // Send: the peer's queue is at its cap (the peer is being disconnected)
+  kTlsConfig,        // Start: TLS is on but the certificate, key, CA or a pin does not load
 };
 std::string_view ToString(NetError error);
 
@@ -109,6 +112,12 @@ class NetworkManager {
     const util::Clock* clock = &util::RealClock();
     // Judges misbehaviour and admission; nullptr: DisconnectPolicy. Must outlive the manager.
     PeerPolicy* policy = nullptr;
+
+    // TLS transport (docs/tls.md). mode != off adds NODE_TLS to `services`.
+    transport::TlsOptions tls;
+    // Sees every byte read from each peer's socket, as on the wire (ciphertext on TLS links);
+    // runs on the peer's strand and must not block. Empty: none.
+    std::function<void(PeerId, std::span<const std::byte>)> wire_observer;
   };
 
   struct Stats {
@@ -153,6 +162,12 @@ class NetworkManager {
   size_t Broadcast(const wire::Message& message, std::optional<PeerId> except = std::nullopt);
   size_t BroadcastBlock(const primitives::Block& block);
   size_t BroadcastTransaction(const primitives::Transaction& tx);
+
+  // Our TLS mode and certificate (gettlsinfo).
+  transport::TlsStatus GetTlsStatus() const;
+  // Checks the certificate files now instead of at the next rotation interval (e.g. after
+  // regenerating them); true if a new certificate was loaded. kTlsConfig if TLS is off.
+  [[nodiscard]] NetResult<bool> ReloadTlsCertificate();
 
   using PeerCallback = std::function<void(const PeerInfo&)>;
   using BlockCallback = std::function<void(PeerId, const primitives::Block&)>;

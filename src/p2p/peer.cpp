@@ -42,6 +42,9 @@ std::string_view ToString(DisconnectReason reason) {
     case DisconnectReason::kSendQueueFull: return "send-queue-full";
     case DisconnectReason::kMisbehavior: return "misbehavior";
     case DisconnectReason::kBanned: return "banned";
+    case DisconnectReason::kTlsRequired: return "tls-required";
+    case DisconnectReason::kTlsFailed: return "tls-failed";
+    case DisconnectReason::kTlsUpgrade: return "tls-upgrade";
   }
   return "?";
 }

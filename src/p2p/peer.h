@@ -58,6 +58,9 @@ enum class DisconnectReason {
   kSendQueueFull,     // the send queue reached its cap
   kMisbehavior,       // the policy disconnected the peer for misbehaviour
   kBanned,            // the policy banned the peer
+  kTlsRequired,       // plaintext peer while --tls=required
+  kTlsFailed,         // TLS handshake, certificate verification or pin check failed
+  kTlsUpgrade,        // outbound plaintext peer advertises NODE_TLS: redialled over TLS
 };
 std::string_view ToString(DisconnectReason reason);
 
@@ -112,6 +115,11 @@ struct PeerInfo {
   // Set once the connection has ended.
   DisconnectReason disconnect_reason = DisconnectReason::kNone;
   std::string disconnect_detail;
+  // Transport (set once the TLS handshake is done; empty/false on plaintext links).
+  bool encrypted = false;
+  std::string tls_version;           // "TLSv1.3"
+  std::string tls_cipher;            // "TLS_AES_256_GCM_SHA384"
+  std::string peer_key_fingerprint;  // SHA-256 of the peer's public key (SPKI), hex
 };
 
 }  // namespace parthenon::p2p

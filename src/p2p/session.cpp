@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "p2p/detail/manager.h"
+#include "p2p/detail/secure_channel.h"
 #include "p2p/handlers/handshake.h"
 #include "p2p/transport/rate_limiter.h"
 #include "p2p/wire/frame.h"
@@ -48,7 +49,7 @@ class Session {
       : manager_(manager),
         options_(manager.options()),
         h_(std::move(h)),
-        socket_(std::move(socket)),
+        stream_(std::move(socket), Observer(manager, h_->id)),
         decoder_(options_.magic),
         handshake_(h_->direction, options_.min_peer_version),
         limiter_({options_.max_messages_per_second, options_.message_burst,
@@ -60,6 +61,9 @@ class Session {
     Ending ending;
     if (dial) ending = co_await Connect(*dial);
     if (ending.reason == DisconnectReason::kNone) {
+      ending = co_await NegotiateTransport(manager_, *h_, stream_);
+    }
+    if (ending.reason == DisconnectReason::kNone) {
       {
         util::MutexLock lock(h_->mutex);
         h_->info.state = PeerState::kHandshake;
@@ -68,16 +72,22 @@ class Session {
       if (h_->direction == Direction::kOutbound) SendVersion();
       ending = Unwrap(co_await (ReadLoop() || WriteLoop() || Watchdog()));
     }
-    asio::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    stream_.Close();
     if (local_nonce_) manager_.ForgetLocalNonce(*local_nonce_);
     manager_.OnSessionEnded(*h_, ending);
     co_return connected_;
   }
 
  private:
+  static transport::WireObserver Observer(NetworkManager::Impl& manager, PeerId id) {
+    if (!manager.options().wire_observer) return {};
+    return [&manager, id](std::span<const std::byte> bytes) {
+      manager.options().wire_observer(id, bytes);
+    };
+  }
+
   asio::awaitable<Ending> Connect(const tcp::endpoint& endpoint) {
+    auto& socket_ = stream_.socket();
     asio::error_code ec;
     socket_.open(endpoint.protocol(), ec);
     if (!ec && !options_.outbound_bind_address.empty()) {
@@ -109,7 +119,7 @@ class Session {
     std::vector<std::byte> buffer(kReadBufferSize);
     asio::steady_timer throttle(h_->strand);
     for (;;) {
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), kAsTuple);
+      auto [ec, n] = co_await stream_.ReadSome(asio::buffer(buffer));
       if (ec) co_return FromError(ec);
       last_receive_ = steady_clock::now();
       util::ByteSpan data(buffer.data(), n);
@@ -180,6 +190,7 @@ class Session {
       h_->info.user_agent = version.user_agent;
       h_->info.start_height = version.start_height;
     }
+    if (auto upgrade = UpgradeToTls()) return upgrade;
     if (step.send_version) SendVersion();
     if (step.send_verack) Send(wire::Verack{});
     if (step.complete) {
@@ -189,6 +200,19 @@ class Session {
       h_->watchdog_wake.cancel();  // new deadlines
     }
     return std::nullopt;
+  }
+
+  // Outbound plaintext link to a peer that advertises NODE_TLS while ours is optional: remember
+  // the peer and end the link; the dialer reconnects over TLS.
+  std::optional<Ending> UpgradeToTls() {
+    const auto& version = *handshake_.peer_version();
+    if (h_->direction != Direction::kOutbound || stream_.encrypted() ||
+        options_.tls.mode != transport::TlsMode::kOptional ||
+        (version.services & wire::kNodeTls) == 0) {
+      return std::nullopt;
+    }
+    manager_.RememberTlsPeer(h_->address);
+    return Ending{DisconnectReason::kTlsUpgrade, "peer accepts TLS; reconnecting over TLS"};
   }
 
   std::optional<Ending> Dispatch(const wire::Message& message) {
@@ -293,7 +317,7 @@ class Session {
       for (const auto& frame : batch) buffers.push_back(asio::buffer(*frame.bytes));
       write_started_ = steady_clock::now();
       if (*write_started_ + options_.write_timeout < watchdog_wake_at_) h_->watchdog_wake.cancel();
-      auto [ec, n] = co_await asio::async_write(socket_, buffers, kAsTuple);
+      auto [ec, n] = co_await stream_.Write(buffers);
       write_started_.reset();
       if (ec) co_return FromError(ec);
       {
@@ -355,7 +379,7 @@ class Session {
   NetworkManager::Impl& manager_;
   const NetworkManager::Options& options_;
   const std::shared_ptr<PeerHandle> h_;
-  tcp::socket socket_;
+  transport::PeerStream stream_;
   wire::FrameDecoder decoder_;
   handlers::Handshake handshake_;
   handlers::PingTracker ping_;

@@ -19,9 +19,15 @@
 #include "p2p/detail/asio.h"
 #include "p2p/network_manager.h"
 #include "p2p/transport/send_queue.h"
+#include "p2p/transport/tls_options.h"
 #include "p2p/wire/commands.h"
 #include "util/logging.h"
 #include "util/mutex.h"
+
+namespace parthenon::p2p::transport {
+class CertificateRotation;
+class TlsContext;
+}  // namespace parthenon::p2p::transport
 
 namespace parthenon::p2p::detail {
 
@@ -123,6 +129,13 @@ class NetworkManager::Impl {
   bool RegisterRemoteNonce(detail::PeerHandle& h, uint64_t nonce) EXCLUDES(mutex_);
   void OnHandshakeComplete(detail::PeerHandle& h) EXCLUDES(mutex_);
   void OnSessionEnded(detail::PeerHandle& h, const detail::Ending& ending) EXCLUDES(mutex_);
+  // The TLS context for new sessions (nullptr when TLS is off). Sessions keep the one they got.
+  std::shared_ptr<transport::TlsContext> CurrentTls() const EXCLUDES(mutex_);
+  // Addresses that advertised NODE_TLS: outbound links to them use TLS (mode optional).
+  void RememberTlsPeer(const wire::NetAddress& address) EXCLUDES(mutex_);
+  bool KnowsTlsPeer(const wire::NetAddress& address) const EXCLUDES(mutex_);
+  transport::TlsStatus GetTlsStatus() const EXCLUDES(mutex_);
+  NetResult<bool> ReloadTlsCertificate();
   // Debug line about a peer, rate-limited.
   template <class... Args>
   void PeerDebug(PeerId id, fmt::format_string<Args...> format, Args&&... args) {
@@ -144,6 +157,7 @@ class NetworkManager::Impl {
   void Admit(detail::tcp::socket socket, detail::Strand strand) EXCLUDES(mutex_);
   bool ExemptFromIpLimit(const wire::NetAddress& address) const;
   void SpawnDialer(std::shared_ptr<detail::DialTarget> target) REQUIRES(mutex_);
+  NetResult<void> StartTls() EXCLUDES(mutex_);
   bool ConnectedTo(const wire::NetAddress& address) const REQUIRES(mutex_);
 
   // Constant after construction.
@@ -172,6 +186,10 @@ class NetworkManager::Impl {
   std::multiset<uint64_t> local_nonces_ GUARDED_BY(mutex_);
   std::mt19937_64 rng_ GUARDED_BY(mutex_);
   Stats stats_ GUARDED_BY(mutex_);
+  // TLS: the context swapped by rotation (thread-safe itself, started/stopped with the manager).
+  std::shared_ptr<transport::TlsContext> tls_ GUARDED_BY(mutex_);
+  std::set<std::string> tls_peers_ GUARDED_BY(mutex_);
+  std::unique_ptr<transport::CertificateRotation> rotation_;
 };
 
 namespace detail {
