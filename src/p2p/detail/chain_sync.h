@@ -139,6 +139,7 @@ class ChainSync::Impl {
   // order: download_[i] has height download_base_ + i.
   std::vector<crypto::Uint256> download_ GUARDED_BY(mutex_);
   int32_t download_base_ GUARDED_BY(mutex_) = 0;
+  size_t download_cursor_ GUARDED_BY(mutex_) = 0;  // download_[..cursor) is on the active chain
   crypto::Uint256 download_tip_ GUARDED_BY(mutex_);
   // Tip heights over the last seconds (for blocks/s).
   std::deque<std::pair<SteadyTime, int32_t>> tip_samples_ GUARDED_BY(mutex_);

@@ -27,6 +27,7 @@ class BoundedHashSet {
   // true if `hash` was not in the set.
   bool Insert(const crypto::Uint256& hash);
   bool Contains(const crypto::Uint256& hash) const { return set_.contains(hash); }
+  void Erase(const crypto::Uint256& hash) { set_.erase(hash); }
   size_t size() const { return set_.size(); }
 
  private:

@@ -1,6 +1,9 @@
 // ChainSync sync handlers: getheaders/headers (headers-first), block download scheduling with a
 // moving window and per-peer caps, request deadlines, and block validation on the worker.
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <map>
 
 #include "p2p/detail/chain_sync.h"
 #include "p2p/wire/protocol.h"
@@ -154,6 +157,7 @@ void ChainSync::Impl::RebuildDownloadQueue() {
   }
   std::reverse(download_.begin(), download_.end());
   download_base_ = height + 1;
+  download_cursor_ = 0;
 }
 
 void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
@@ -162,6 +166,13 @@ void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
   if (tip.hash == download_tip_) {
     download_.clear();
     return;
+  }
+  // Skip the part of the queue the active chain has connected since (the queue starts at the
+  // fork point, which may be below the tip when a better branch replaces ours).
+  while (download_cursor_ < download_.size()) {
+    const int32_t height = download_base_ + static_cast<int32_t>(download_cursor_);
+    if (height > tip.height || chain_.GetBlockHash(height) != download_[download_cursor_]) break;
+    ++download_cursor_;
   }
   // Free request slots per peer; stop scanning once every peer is full.
   size_t free_slots = 0;
@@ -172,7 +183,7 @@ void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
     }
   }
   std::map<PeerId, wire::GetData> batches;
-  const int64_t first = std::max<int64_t>(0, int64_t(tip.height) + 1 - download_base_);
+  const auto first = static_cast<int64_t>(download_cursor_);
   const int64_t last = std::min<int64_t>(int64_t(download_.size()),
                                          first + int64_t(options_.download_window));
   for (int64_t i = first; i < last && free_slots > 0; ++i) {
@@ -204,22 +215,25 @@ void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
 }
 
 void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
+  // One report per peer and tick, however many of its requests expired.
+  std::map<PeerId, size_t> undelivered;
   for (const auto& [hash, id] : block_requests_.TakeExpired(now)) {
     if (Peer* peer = FindPeer(id)) {
       peer->failed.Insert(hash);  // never asked again for it; ScheduleBlocks picks another
-      fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getdata",
-                     .score = options_.unresponsive_score,
-                     .detail = "block not delivered: " + hash.ToHex()});
+      ++undelivered[id];
     }
   }
   for (const auto& [txid, id] : tx_requests_.TakeExpired(now)) {
     if (Peer* peer = FindPeer(id)) {
       peer->failed.Insert(txid);
-      fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getdata",
-                     .score = options_.unresponsive_score,
-                     .detail = "transaction not delivered: " + txid.ToHex()});
+      ++undelivered[id];
     }
     RequestTransaction(txid, now, fx);
+  }
+  for (const auto& [id, count] : undelivered) {
+    fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getdata",
+                   .score = options_.unresponsive_score,
+                   .detail = fmt::format("{} requested items not delivered in time", count)});
   }
   for (auto& [id, peer] : peers_) {
     if (peer.headers_deadline && *peer.headers_deadline < now) {
@@ -242,7 +256,10 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block) {
     util::MutexLock lock(mutex_);
     if (!running_) return;
     if (!outcome) {
-      recent_.Insert(hash);
+      // Not remembered as seen: the hash covers only the header, and a mutated block (right
+      // header, wrong transactions) must not stop us fetching the real one from another peer.
+      // The chainstate itself remembers headers it found invalid.
+      received_.Erase(hash);
       if (Blames(outcome.error())) {
         fx.Report(id, {.kind = MisbehaviorKind::kInvalidBlock, .command = "block",
                        .score = options_.invalid_block_score,
