@@ -188,12 +188,15 @@ TEST(RelayTest, MempoolMessageIsAnsweredWithItsTransactions) {
 
 TEST(SyncTest, LateNodeSyncsFromSeveralPeersAndSurvivesLosingItsSyncPeer) {
   constexpr int kBlocks = 2100;
-  Nodes sources = MakeNodes(3, 30);
-  const auto tip = MineMany(*sources[0], kBlocks);
-  // The other two sources get the chain by syncing from the first.
-  ASSERT_TRUE(sources[1]->Link(*sources[0]));
-  ASSERT_TRUE(sources[2]->Link(*sources[0]));
-  ASSERT_TRUE(WaitTip(sources, tip.header.Hash(), 60s));
+  const PrebuiltChain prebuilt(kBlocks, Payout());
+  Nodes sources;
+  for (int i = 0; i < 3; ++i) {
+    sources.push_back(std::make_unique<SyncNode>(fmt::format("127.30.30.{}", i + 1), FastSyncOptions(),
+                                                 nullptr, 1, &prebuilt.dir.path()));
+    sources.back()->Start();
+  }
+  ASSERT_TRUE(AllOnTip(sources, prebuilt.tip.hash));
+  const crypto::Uint256 tip_hash = prebuilt.tip.hash;
 
   auto options = FastSyncOptions();
   options.max_blocks_in_flight_per_peer = 8;
@@ -222,7 +225,7 @@ TEST(SyncTest, LateNodeSyncsFromSeveralPeersAndSurvivesLosingItsSyncPeer) {
   }
   EXPECT_GE(serving, 2u);
   sources[victim]->net().Stop();
-  ASSERT_TRUE(WaitUntil([&] { return late.Tip().hash == tip.header.Hash(); }, 60s))
+  ASSERT_TRUE(WaitUntil([&] { return late.Tip().hash == tip_hash; }, 60s))
       << late.sync().ProgressLine();
   status = late.sync().GetSyncStatus();
   EXPECT_FALSE(status.syncing);

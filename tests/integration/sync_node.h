@@ -120,8 +120,15 @@ class RecordingPolicy final : public PeerPolicy {
 // accessors; construct, Start(), then link.
 class SyncNode {
  public:
+  // `copy_from`: a closed datadir (see PrebuiltChain) whose chain the node starts with.
   explicit SyncNode(const std::string& ip, ChainSync::Options sync_options = FastSyncOptions(),
-                    PeerPolicy* policy = nullptr, size_t io_threads = 1) {
+                    PeerPolicy* policy = nullptr, size_t io_threads = 1,
+                    const std::filesystem::path* copy_from = nullptr) {
+    if (copy_from) {
+      std::filesystem::copy(*copy_from, dir_.path(),
+                            std::filesystem::copy_options::recursive |
+                                std::filesystem::copy_options::overwrite_existing);
+    }
     chain::Chainstate::Options chain_options{
         .datadir = dir_.path(), .network = consensus::Network::kRegtest,
         .utxo_cache_bytes = 16 << 20, .db_cache_bytes = 8 << 20, .verifier_threads = 1,
@@ -204,6 +211,28 @@ class SyncNode {
   std::unique_ptr<NetworkManager> net_;
   std::unique_ptr<ChainSync> sync_;
   std::string ip_;
+};
+
+// A datadir holding a chain of `blocks` blocks (coinbase only, paying `payout`), flushed and
+// closed, for SyncNode's copy_from: cheaper than mining the same chain on every node.
+struct PrebuiltChain {
+  PrebuiltChain(int blocks, const util::Bytes& payout) {
+    chain::Chainstate::Options options{
+        .datadir = dir.path(), .network = consensus::Network::kRegtest,
+        .utxo_cache_bytes = 16 << 20, .db_cache_bytes = 8 << 20, .verifier_threads = 1,
+        .clock = &SharedClock(), .env = &TestEnv()};
+    auto chain = std::move(chain::Chainstate::Open(options).value());
+    for (int i = 0; i < blocks; ++i) {
+      auto tmpl = chain->CreateBlockTemplate(payout);
+      SharedClock().Advance(std::chrono::seconds(30));
+      auto block = chain::MineBlock(std::move(tmpl.value().block), chain->params()).value();
+      if (!chain->SubmitBlock(block)) std::abort();
+    }
+    tip = chain->Tip();
+    if (!chain->Flush()) std::abort();
+  }
+  storage::testing::TempDir dir;
+  chain::ChainTip tip;
 };
 
 // Every node's tip equals `hash`.
