@@ -12,8 +12,6 @@
 namespace parthenon::p2p::test {
 namespace {
 
-using Nodes = std::vector<std::unique_ptr<SyncNode>>;
-
 Nodes MakeNodes(int count, int subnet, ChainSync::Options options = FastSyncOptions()) {
   Nodes nodes;
   for (int i = 0; i < count; ++i) {

@@ -235,8 +235,10 @@ struct PrebuiltChain {
   chain::ChainTip tip;
 };
 
+using Nodes = std::vector<std::unique_ptr<SyncNode>>;
+
 // Every node's tip equals `hash`.
-inline bool AllOnTip(const std::vector<std::unique_ptr<SyncNode>>& nodes,
+inline bool AllOnTip(const Nodes& nodes,
                      const crypto::Uint256& hash) {
   for (const auto& node : nodes) {
     if (node->Tip().hash != hash) return false;
