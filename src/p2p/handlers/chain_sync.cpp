@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "p2p/detail/chain_sync.h"
+#include "p2p/wire/protocol.h"
 
 namespace parthenon::p2p {
 
@@ -32,7 +33,21 @@ ChainSync::Impl::Peer* ChainSync::Impl::FindPeer(PeerId peer) {
 }
 
 void ChainSync::Impl::Flush(Effects& fx) {
-  for (auto& [peer, message] : fx.sends) (void)network_.Send(peer, message);
+  // Consecutive getdata to one peer travel as one message (transaction requests are made one
+  // by one while an inv is walked).
+  std::vector<std::pair<PeerId, wire::Message>> sends;
+  for (auto& [peer, message] : fx.sends) {
+    auto* getdata = std::get_if<wire::GetData>(&message);
+    if (getdata && !sends.empty() && sends.back().first == peer) {
+      auto* previous = std::get_if<wire::GetData>(&sends.back().second);
+      if (previous && previous->items.size() + getdata->items.size() <= wire::kMaxInvEntries) {
+        previous->items.insert(previous->items.end(), getdata->items.begin(), getdata->items.end());
+        continue;
+      }
+    }
+    sends.emplace_back(peer, std::move(message));
+  }
+  for (auto& [peer, message] : sends) (void)network_.Send(peer, message);
   for (auto& [peer, misbehavior] : fx.reports) {
     DebugLog(peer, "misbehaved: " + misbehavior.Describe());
     (void)network_.ReportMisbehavior(peer, misbehavior);

@@ -31,6 +31,9 @@ void SendInChunks(PeerId peer, std::vector<wire::InvItem> items,
 }
 
 constexpr size_t kMaxAnnouncersPerTx = 8;
+// Transactions requested from one peer at a time; more announcements wait for other announcers
+// or a later inv (bounds what one peer's inv flood costs us).
+constexpr size_t kMaxTxRequestsPerPeer = 1000;
 
 }  // namespace
 
@@ -125,6 +128,7 @@ void ChainSync::Impl::RequestTransaction(const crypto::Uint256& txid, SteadyTime
   for (PeerId candidate : it->second) {
     Peer* peer = FindPeer(candidate);
     if (!peer || peer->failed.Contains(txid)) continue;
+    if (tx_requests_.CountFor(candidate) >= kMaxTxRequestsPerPeer) continue;
     tx_requests_.Add(txid, candidate, now + options_.tx_timeout);
     fx.Send(candidate, wire::GetData{{{wire::InvType::kWitnessTx, txid}}});
     return;
