@@ -7,6 +7,7 @@
 //                              peers: headers/s and blocks/s, and the ratio to
 //   BM_ConnectBaseline10k      the same blocks submitted straight into a fresh chainstate
 //                              (same storage settings), i.e. the chainstate's connect rate.
+// BENCH_SYNC_INFLIGHT=<n> overrides max_blocks_in_flight_per_peer (default 16).
 // Storage: flat-file fsync is skipped (NoSyncEnv, as in the tests); RocksDB writes stay synced.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -81,6 +82,9 @@ ChainSync::Options BenchSyncOptions() {
   auto options = FastSyncOptions();
   options.block_timeout = 30s;
   options.headers_timeout = 30s;
+  if (const char* inflight = std::getenv("BENCH_SYNC_INFLIGHT")) {
+    options.max_blocks_in_flight_per_peer = std::strtoul(inflight, nullptr, 10);
+  }
   return options;
 }
 
