@@ -473,6 +473,28 @@ NetResult<void> NetworkManager::Impl::DisconnectPeer(PeerId id) {
   return {};
 }
 
+NetResult<MisbehaviorAction> NetworkManager::Impl::ReportMisbehavior(
+    PeerId id, const Misbehavior& misbehavior) {
+  std::shared_ptr<PeerHandle> h;
+  {
+    util::MutexLock lock(mutex_);
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return std::unexpected(NetError::kUnknownPeer);
+    h = it->second;
+  }
+  const auto action = Judge(*h, misbehavior);
+  switch (action) {
+    case MisbehaviorAction::kIgnore: break;
+    case MisbehaviorAction::kDisconnect:
+      RequestClose(h, {DisconnectReason::kMisbehavior, misbehavior.Describe()});
+      break;
+    case MisbehaviorAction::kBan:
+      RequestClose(h, {DisconnectReason::kBanned, misbehavior.Describe()});
+      break;
+  }
+  return action;
+}
+
 void NetworkManager::Impl::RequestClose(const std::shared_ptr<PeerHandle>& h,
                                         detail::Ending ending) {
   {
@@ -686,6 +708,10 @@ void NetworkManager::RemovePeer(const std::string& host, uint16_t port) {
   impl_->RemovePeer(host, port);
 }
 NetResult<void> NetworkManager::DisconnectPeer(PeerId id) { return impl_->DisconnectPeer(id); }
+NetResult<MisbehaviorAction> NetworkManager::ReportMisbehavior(PeerId id,
+                                                               const Misbehavior& misbehavior) {
+  return impl_->ReportMisbehavior(id, misbehavior);
+}
 std::vector<PeerInfo> NetworkManager::GetPeers() const { return impl_->GetPeers(); }
 std::optional<PeerInfo> NetworkManager::GetPeer(PeerId id) const { return impl_->GetPeer(id); }
 NetworkManager::Stats NetworkManager::GetStats() const { return impl_->GetStats(); }

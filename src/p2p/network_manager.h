@@ -150,6 +150,10 @@ class NetworkManager {
   void RemovePeer(const std::string& host, uint16_t port);
   // Closes the connection (reason kRequested). An add-node target is dialled again later.
   [[nodiscard]] NetResult<void> DisconnectPeer(PeerId id);
+  // Hands misbehaviour found by a message handler (relay, sync) to the policy, the one place
+  // where it is judged, and carries out its verdict (ignore, disconnect, ban). Returns the
+  // verdict; kUnknownPeer if the peer is gone.
+  NetResult<MisbehaviorAction> ReportMisbehavior(PeerId id, const Misbehavior& misbehavior);
 
   std::vector<PeerInfo> GetPeers() const;
   std::optional<PeerInfo> GetPeer(PeerId id) const;

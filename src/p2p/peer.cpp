@@ -55,6 +55,10 @@ std::string_view ToString(MisbehaviorKind kind) {
     case MisbehaviorKind::kUnexpectedMessage: return "unexpected-message";
     case MisbehaviorKind::kDuplicateVersion: return "duplicate-version";
     case MisbehaviorKind::kRateLimited: return "rate-limited";
+    case MisbehaviorKind::kInvalidBlock: return "invalid-block";
+    case MisbehaviorKind::kInvalidHeaders: return "invalid-headers";
+    case MisbehaviorKind::kInvalidTransaction: return "invalid-transaction";
+    case MisbehaviorKind::kUnresponsive: return "unresponsive";
   }
   return "?";
 }
@@ -63,6 +67,7 @@ std::string Misbehavior::Describe() const {
   std::string text(ToString(kind));
   if (wire_error) text += fmt::format(": {}", wire::ToString(*wire_error));
   if (!command.empty()) text += fmt::format(" ({})", command);
+  if (!detail.empty()) text += fmt::format(": {}", detail);
   return text;
 }
 

@@ -70,6 +70,11 @@ enum class MisbehaviorKind {
   kUnexpectedMessage,  // e.g. anything but VERSION before VERSION, VERACK before VERSION
   kDuplicateVersion,   // VERSION or VERACK after the handshake
   kRateLimited,        // sustained traffic above the receive budget
+  // Reported by the relay/sync handlers through NetworkManager::ReportMisbehavior:
+  kInvalidBlock,        // a block that fails validation
+  kInvalidHeaders,      // headers that fail validation or do not connect to our chain
+  kInvalidTransaction,  // a transaction that breaks a consensus rule
+  kUnresponsive,        // announced data and did not deliver it when asked
 };
 std::string_view ToString(MisbehaviorKind kind);
 
@@ -79,6 +84,7 @@ struct Misbehavior {
   std::string command;                    // the offending command, when known
   // A suggested score (Bitcoin Core style, 100 = ban-worthy); the policy may ignore it.
   int score = 0;
+  std::string detail;  // free text from the reporter (e.g. the consensus rule broken)
   // "bad-checksum", "unexpected verack before version", ...
   std::string Describe() const;
 };

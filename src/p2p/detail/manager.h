@@ -104,6 +104,8 @@ class NetworkManager::Impl {
   NetResult<void> AddPeer(const std::string& host, uint16_t port) EXCLUDES(mutex_);
   void RemovePeer(const std::string& host, uint16_t port) EXCLUDES(mutex_);
   NetResult<void> DisconnectPeer(PeerId id) EXCLUDES(mutex_);
+  NetResult<MisbehaviorAction> ReportMisbehavior(PeerId id, const Misbehavior& misbehavior)
+      EXCLUDES(mutex_);
   std::vector<PeerInfo> GetPeers() const EXCLUDES(mutex_);
   std::optional<PeerInfo> GetPeer(PeerId id) const EXCLUDES(mutex_);
   Stats GetStats() const EXCLUDES(mutex_);

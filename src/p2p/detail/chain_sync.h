@@ -1,0 +1,157 @@
+// ChainSync's implementation state (see p2p/handlers/chain_sync.h for the contract). The
+// message handlers are split by family: handlers/relay.cpp (inventory, transactions, getdata,
+// mempool, announcements) and handlers/sync.cpp (headers, block download); handlers/chain_sync.cpp
+// has the dispatch table, peer lifecycle, threads and status.
+//
+// Thread-safety: every member below mutex_ is guarded by it. Handlers collect their sends and
+// misbehaviour reports in an Effects value while holding mutex_; Flush() carries them out after
+// the lock is released. Chainstate submissions happen only without mutex_ held (the chainstate
+// calls back into us while holding its dispatch mutex). Lock order: chainstate dispatch mutex ->
+// mutex_ -> chainstate state mutex (read-only queries) -> network manager internals.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "chain/chainstate.h"
+#include "p2p/handlers/chain_sync.h"
+#include "p2p/handlers/inventory.h"
+#include "p2p/network_manager.h"
+#include "util/logging.h"
+#include "util/mutex.h"
+
+namespace parthenon::p2p {
+
+class ChainSync::Impl {
+ public:
+  Impl(NetworkManager& network, chain::Chainstate& chain, Options options);
+
+  // Callback entry points (network I/O threads, chainstate event threads).
+  void OnPeerConnected(const PeerInfo& info) EXCLUDES(mutex_);
+  void OnPeerDisconnected(const PeerInfo& info) EXCLUDES(mutex_);
+  void OnMessage(PeerId peer, const wire::Message& message) EXCLUDES(mutex_);
+  void OnBlock(PeerId peer, const primitives::Block& block) EXCLUDES(mutex_);
+  void OnTransaction(PeerId peer, const primitives::Transaction& tx) EXCLUDES(mutex_);
+  void OnNewTip(const chain::ChainTip& tip) EXCLUDES(mutex_);
+  void OnTransactionAccepted(const primitives::Transaction& tx) EXCLUDES(mutex_);
+
+  void Start() EXCLUDES(mutex_);
+  void Stop() EXCLUDES(mutex_);
+  SyncStatus GetSyncStatus() const EXCLUDES(mutex_);
+  std::string ProgressLine() const EXCLUDES(mutex_);
+
+ private:
+  // What a handler wants done once mutex_ is released.
+  struct Effects {
+    std::vector<std::pair<PeerId, wire::Message>> sends;
+    std::vector<std::pair<PeerId, Misbehavior>> reports;
+    void Send(PeerId peer, wire::Message message) { sends.emplace_back(peer, std::move(message)); }
+    void Report(PeerId peer, Misbehavior misbehavior) {
+      reports.emplace_back(peer, std::move(misbehavior));
+    }
+  };
+
+  struct Peer {
+    explicit Peer(const Options& options, int32_t start_height)
+        : best_height(start_height),
+          known(options.known_inventory_per_peer),
+          failed(1024) {}
+    bool prefers_headers = false;   // sent `sendheaders`
+    int32_t best_height = 0;        // start height, raised by what it announces
+    BoundedHashSet known;           // inventory the peer has (sent, announced, or got from us)
+    BoundedHashSet failed;          // requested from it and not delivered: never asked again
+    std::vector<crypto::Uint256> tx_queue;  // txids for the next announcement batch
+    std::optional<SteadyTime> headers_deadline;  // our getheaders is outstanding
+    int unconnecting_headers = 0;   // unsolicited announcements that did not connect
+  };
+
+  // A block or transaction waiting for the validation worker.
+  struct Job {
+    PeerId peer = 0;
+    std::variant<primitives::Block, primitives::Transaction> item;
+  };
+
+  // --- handlers (the dispatch table is the overload set of Handle) ---
+  void Handle(PeerId peer, const wire::Inv& inv, Effects& fx) REQUIRES(mutex_);
+  void Handle(PeerId peer, const wire::GetData& getdata, Effects& fx) REQUIRES(mutex_);
+  void Handle(PeerId peer, const wire::NotFound& notfound, Effects& fx) REQUIRES(mutex_);
+  void Handle(PeerId peer, const wire::GetHeaders& getheaders, Effects& fx) REQUIRES(mutex_);
+  void Handle(PeerId peer, const wire::SendHeaders& sendheaders, Effects& fx) REQUIRES(mutex_);
+  void Handle(PeerId peer, const wire::MemPool& mempool, Effects& fx) REQUIRES(mutex_);
+  template <class Other>
+  void Handle(PeerId, const Other&, Effects&) REQUIRES(mutex_) {}  // not ours: ignored
+  // `headers` submits to the chainstate, so it manages the lock itself.
+  void HandleHeaders(PeerId peer, const wire::Headers& headers) EXCLUDES(mutex_);
+
+  // --- relay.cpp ---
+  void AnnounceTip(const chain::ChainTip& tip, Effects& fx) REQUIRES(mutex_);
+  void FlushTransactionAnnouncements(Effects& fx) REQUIRES(mutex_);
+  void RequestTransaction(const crypto::Uint256& txid, SteadyTime now, Effects& fx)
+      REQUIRES(mutex_);
+  void ProcessTransaction(PeerId peer, const primitives::Transaction& tx) EXCLUDES(mutex_);
+
+  // --- sync.cpp ---
+  void ProcessBlock(PeerId peer, const primitives::Block& block) EXCLUDES(mutex_);
+  wire::GetHeaders MakeGetHeaders(const std::optional<crypto::Uint256>& from) const
+      REQUIRES(mutex_);
+  void SendGetHeaders(PeerId peer, const std::optional<crypto::Uint256>& from, SteadyTime now,
+                      Effects& fx) REQUIRES(mutex_);
+  void MaybeStartHeadersSync(SteadyTime now, Effects& fx) REQUIRES(mutex_);
+  void RebuildDownloadQueue() REQUIRES(mutex_);
+  void ScheduleBlocks(SteadyTime now, Effects& fx) REQUIRES(mutex_);
+  void CheckTimeouts(SteadyTime now, Effects& fx) REQUIRES(mutex_);
+
+  // --- chain_sync.cpp ---
+  void Flush(Effects& fx) EXCLUDES(mutex_);
+  void Tick(SteadyTime now) EXCLUDES(mutex_);
+  void WorkerLoop(std::stop_token stop) EXCLUDES(mutex_);
+  void TimerLoop(std::stop_token stop) EXCLUDES(mutex_);
+  bool Enqueue(Job job) REQUIRES(mutex_);
+  Peer* FindPeer(PeerId peer) REQUIRES(mutex_);
+  void DebugLog(PeerId peer, std::string_view what);
+  SyncStatus StatusLocked() const REQUIRES(mutex_);
+
+  // Constant after construction.
+  NetworkManager& network_;
+  chain::Chainstate& chain_;
+  const Options options_;
+  util::LogRateLimiter debug_limiter_{10.0, 50.0};
+
+  mutable util::Mutex mutex_;
+  util::CondVar jobs_cv_;   // jobs_ grew, or stopping
+  util::CondVar timer_cv_;  // stopping
+  bool running_ GUARDED_BY(mutex_) = false;
+  std::map<PeerId, Peer> peers_ GUARDED_BY(mutex_);
+  BoundedHashSet recent_ GUARDED_BY(mutex_);       // blocks/txs processed (accepted or not)
+  BoundedHashSet received_ GUARDED_BY(mutex_);     // blocks handed to the validation worker
+  RequestTracker block_requests_ GUARDED_BY(mutex_);
+  RequestTracker tx_requests_ GUARDED_BY(mutex_);
+  // Peers that announced a transaction we have not got yet (tried in order when one fails).
+  std::unordered_map<crypto::Uint256, std::vector<PeerId>, HashHasher> tx_announcers_
+      GUARDED_BY(mutex_);
+  std::deque<Job> jobs_ GUARDED_BY(mutex_);
+  std::optional<PeerId> sync_peer_ GUARDED_BY(mutex_);
+  // The header chain from the fork point with the active chain to the best header, in height
+  // order: download_[i] has height download_base_ + i.
+  std::vector<crypto::Uint256> download_ GUARDED_BY(mutex_);
+  int32_t download_base_ GUARDED_BY(mutex_) = 0;
+  size_t download_cursor_ GUARDED_BY(mutex_) = 0;  // download_[..cursor) is on the active chain
+  crypto::Uint256 download_tip_ GUARDED_BY(mutex_);
+  // Tip heights over the last seconds (for blocks/s).
+  std::deque<std::pair<SteadyTime, int32_t>> tip_samples_ GUARDED_BY(mutex_);
+  SteadyTime next_tx_flush_ GUARDED_BY(mutex_);
+  SteadyTime next_progress_log_ GUARDED_BY(mutex_);
+  SyncStatus counters_ GUARDED_BY(mutex_);  // only the counter fields are used
+
+  // Owned threads (started by Start, joined by Stop; not guarded: Start/Stop are not concurrent
+  // with each other by contract, and nothing else touches them).
+  util::Mutex lifecycle_mutex_;
+  std::jthread worker_ GUARDED_BY(lifecycle_mutex_);
+  std::jthread timer_ GUARDED_BY(lifecycle_mutex_);
+};
+
+}  // namespace parthenon::p2p

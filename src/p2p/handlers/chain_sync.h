@@ -1,0 +1,116 @@
+// ChainSync: block and transaction relay plus headers-first initial sync for one node.
+//
+// It sits between the NetworkManager (peers, messages) and the Chainstate (validation, storage):
+//   - relay: new tips are announced (`headers` to peers that sent `sendheaders`, `inv`
+//     otherwise), mempool additions are announced by `inv` in batches every
+//     tx_announce_interval; `getdata` is answered with `block`/`tx` or `notfound`; `mempool` with
+//     an inv of the mempool. A bounded recently-seen cache plus bounded per-peer known-inventory
+//     sets make every block and transaction requested once and sent at most once per peer.
+//   - sync: `getheaders` with a block locator to the best peer; headers are validated as a chain
+//     (Chainstate::SubmitHeaders) before any block is requested; blocks are then fetched from
+//     every suitable peer in a moving window ahead of the tip, with a per-peer in-flight cap and
+//     request deadlines (a stalled request moves to another peer).
+//   - misbehaviour (invalid block or headers, undelivered announcements) is reported to the
+//     NetworkManager (ReportMisbehavior), whose PeerPolicy alone decides disconnect or ban.
+//
+// Owned by the node (the composition root), constructed after both the NetworkManager and the
+// Chainstate. Its state lives in a shared Impl that the installed callbacks hold weakly, so the
+// object may be destroyed while the manager or chainstate still run (late callbacks are
+// ignored); the references to them are used only between Start() and Stop(). The constructor installs the network manager's
+// callbacks (so it must run before NetworkManager::Start()) and subscribes to the chainstate's
+// events. Start() launches two threads owned by this object: a validation worker (blocks and
+// transactions are validated off the I/O threads, in arrival order, through a bounded queue)
+// and a timer thread (announcement batches, request deadlines, progress log). Stop() joins them.
+//
+// Thread-safety: thread-safe. Network callbacks run on the I/O threads and never block on
+// validation. Lock order: Chainstate's dispatch mutex before ChainSync's mutex; ChainSync never
+// submits to the Chainstate while holding its own mutex.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "crypto/uint256.h"
+#include "p2p/peer.h"
+
+namespace parthenon::chain {
+class Chainstate;
+}
+
+namespace parthenon::p2p {
+
+class NetworkManager;
+
+struct SyncStatus {
+  bool syncing = false;            // the header tip (or a peer's height) is ahead of the tip
+  int32_t height = 0;              // blocks connected
+  int32_t headers_height = 0;      // best valid header
+  int32_t target_height = 0;       // max(headers height, best height a peer announced)
+  double progress = 1.0;           // 0..1: height / target_height
+  double blocks_per_second = 0;    // connect rate over the last few seconds
+  std::optional<std::chrono::seconds> eta;  // while syncing and the rate is known
+  std::optional<PeerId> sync_peer;          // the peer we fetch headers from
+  size_t blocks_in_flight = 0;
+  size_t peers = 0;                // connected peers ChainSync tracks
+  // Counters since Start().
+  uint64_t blocks_received = 0;    // `block` messages accepted for validation
+  uint64_t duplicate_blocks = 0;   // blocks we already had (a second delivery)
+  uint64_t headers_received = 0;
+  uint64_t transactions_received = 0;
+  uint64_t misbehavior_reports = 0;
+};
+
+class ChainSync {
+ public:
+  struct Options {
+    // Block download.
+    size_t download_window = 1024;           // blocks ahead of the tip that may be requested
+    size_t max_blocks_in_flight_per_peer = 16;
+    std::chrono::milliseconds block_timeout{10'000};    // then the block goes to another peer
+    std::chrono::milliseconds headers_timeout{20'000};  // a getheaders left unanswered
+    std::chrono::milliseconds tx_timeout{10'000};
+    // Transactions.
+    std::chrono::milliseconds tx_announce_interval{100};
+    // Caches.
+    size_t recent_inventory = 50'000;       // recently seen blocks and transactions
+    size_t known_inventory_per_peer = 10'000;
+    size_t validation_queue = 1024;         // blocks/transactions waiting; more are dropped
+    int max_unconnecting_headers = 8;       // unsolicited non-connecting announcements tolerated
+    // Timer granularity and the operator progress line.
+    std::chrono::milliseconds tick_interval{50};
+    std::chrono::milliseconds progress_log_interval{5'000};
+    // Misbehaviour scores suggested to the policy.
+    int invalid_block_score = 100;
+    int invalid_headers_score = 100;
+    int unresponsive_score = 10;
+  };
+
+  // Installs the callbacks of `network` and subscribes to `chain`.
+  // REQUIRES: network has not been started; both outlive this object (Stop() before they go).
+  ChainSync(NetworkManager& network, chain::Chainstate& chain, Options options);
+  ChainSync(NetworkManager& network, chain::Chainstate& chain);
+  ~ChainSync();  // Stop()s
+  ChainSync(const ChainSync&) = delete;
+  ChainSync& operator=(const ChainSync&) = delete;
+
+  // Starts the validation worker and the timer thread. Idempotent.
+  void Start();
+  // Joins both threads; queued blocks and transactions are dropped. Messages that still arrive
+  // are ignored. Idempotent. REQUIRES: not called from a NetworkManager or Chainstate callback.
+  void Stop();
+
+  SyncStatus GetSyncStatus() const;
+  // The operator progress line (also logged every progress_log_interval while syncing), e.g.
+  // "sync: height 1200/10000 [###.......] 12.0% 850.0 blk/s eta 10s peer=3 inflight=64".
+  std::string ProgressLine() const;
+
+  class Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace parthenon::p2p

@@ -1,0 +1,71 @@
+#include "p2p/handlers/inventory.h"
+
+#include <cstring>
+
+namespace parthenon::p2p {
+
+size_t HashHasher::operator()(const crypto::Uint256& hash) const noexcept {
+  // Hashes are uniformly distributed (or attacker-chosen, but then the bound keeps sets small).
+  size_t value = 0;
+  std::memcpy(&value, hash.data(), sizeof value);
+  return value;
+}
+
+bool BoundedHashSet::Insert(const crypto::Uint256& hash) {
+  if (!set_.insert(hash).second) return false;
+  order_.push_back(hash);
+  while (set_.size() > capacity_ && !order_.empty()) {
+    set_.erase(order_.front());
+    order_.pop_front();
+  }
+  return true;
+}
+
+std::optional<PeerId> RequestTracker::Owner(const crypto::Uint256& hash) const {
+  auto it = requests_.find(hash);
+  if (it == requests_.end()) return std::nullopt;
+  return it->second.peer;
+}
+
+void RequestTracker::Add(const crypto::Uint256& hash, PeerId peer, SteadyTime deadline) {
+  requests_[hash] = {peer, deadline};
+  ++per_peer_[peer];
+}
+
+bool RequestTracker::Remove(const crypto::Uint256& hash, std::optional<PeerId> peer) {
+  auto it = requests_.find(hash);
+  if (it == requests_.end() || (peer && it->second.peer != *peer)) return false;
+  if (--per_peer_[it->second.peer] == 0) per_peer_.erase(it->second.peer);
+  requests_.erase(it);
+  return true;
+}
+
+std::vector<crypto::Uint256> RequestTracker::RemovePeer(PeerId peer) {
+  std::vector<crypto::Uint256> removed;
+  for (auto it = requests_.begin(); it != requests_.end();) {
+    if (it->second.peer == peer) {
+      removed.push_back(it->first);
+      it = requests_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  per_peer_.erase(peer);
+  return removed;
+}
+
+std::vector<std::pair<crypto::Uint256, PeerId>> RequestTracker::TakeExpired(SteadyTime now) {
+  std::vector<std::pair<crypto::Uint256, PeerId>> expired;
+  for (const auto& [hash, request] : requests_) {
+    if (request.deadline < now) expired.emplace_back(hash, request.peer);
+  }
+  for (const auto& [hash, peer] : expired) Remove(hash, peer);
+  return expired;
+}
+
+size_t RequestTracker::CountFor(PeerId peer) const {
+  auto it = per_peer_.find(peer);
+  return it == per_peer_.end() ? 0 : it->second;
+}
+
+}  // namespace parthenon::p2p

@@ -1,0 +1,282 @@
+// ChainSync sync handlers: getheaders/headers (headers-first), block download scheduling with a
+// moving window and per-peer caps, request deadlines, and block validation on the worker.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "p2p/detail/chain_sync.h"
+#include "p2p/wire/protocol.h"
+
+namespace parthenon::p2p {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool Blames(const chain::Error& error) {
+  // The block itself (or its ancestry) is invalid; anything else is our own trouble (storage,
+  // shutdown) or not a block error.
+  return error.code == chain::ErrorCode::kConsensus || error.code == chain::ErrorCode::kBadPrevBlock ||
+         error.code == chain::ErrorCode::kKnownInvalid;
+}
+
+}  // namespace
+
+// --- headers ---
+
+wire::GetHeaders ChainSync::Impl::MakeGetHeaders(const std::optional<crypto::Uint256>& from) const {
+  // The locator of the active chain, preceded by the best header (so a peer continues a headers
+  // download past blocks we do not have yet) and by `from` (the last header a peer sent).
+  wire::GetHeaders message;
+  if (from) message.locator.push_back(*from);
+  const auto header_tip = chain_.HeaderTip();
+  if (!from || *from != header_tip.hash) message.locator.push_back(header_tip.hash);
+  for (const auto& hash : chain_.GetLocator()) {
+    if (message.locator.size() >= wire::kMaxLocatorEntries) break;
+    if (std::find(message.locator.begin(), message.locator.end(), hash) == message.locator.end()) {
+      message.locator.push_back(hash);
+    }
+  }
+  return message;
+}
+
+void ChainSync::Impl::SendGetHeaders(PeerId id, const std::optional<crypto::Uint256>& from,
+                                     SteadyTime now, Effects& fx) {
+  Peer* peer = FindPeer(id);
+  if (!peer) return;
+  peer->headers_deadline = now + options_.headers_timeout;
+  fx.Send(id, MakeGetHeaders(from));
+}
+
+// Picks the peer with the highest announced height above our best header as the sync peer,
+// unless a headers request is already outstanding.
+void ChainSync::Impl::MaybeStartHeadersSync(SteadyTime now, Effects& fx) {
+  for (const auto& [id, peer] : peers_) {
+    if (peer.headers_deadline) return;
+  }
+  const int32_t header_height = chain_.HeaderTip().height;
+  std::optional<PeerId> best;
+  int32_t best_height = header_height;
+  for (const auto& [id, peer] : peers_) {
+    if (peer.best_height > best_height) {
+      best = id;
+      best_height = peer.best_height;
+    }
+  }
+  if (!best) return;
+  sync_peer_ = best;
+  SendGetHeaders(*best, std::nullopt, now, fx);
+}
+
+void ChainSync::Impl::Handle(PeerId id, const wire::GetHeaders& getheaders, Effects& fx) {
+  auto headers = chain_.HeadersAfter(getheaders.locator, getheaders.stop_hash,
+                                     wire::kMaxHeadersEntries);
+  Peer& peer = *FindPeer(id);
+  if (!headers.empty()) peer.known.Insert(headers.back().Hash());
+  fx.Send(id, wire::Headers{std::move(headers)});
+}
+
+void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message) {
+  const auto& headers = message.headers;
+  const auto now = Clock::now();
+  Effects fx;
+  bool solicited = false;
+  {
+    util::MutexLock lock(mutex_);
+    Peer* peer = running_ ? FindPeer(id) : nullptr;
+    if (!peer) return;
+    solicited = peer->headers_deadline.has_value();
+    peer->headers_deadline.reset();
+    counters_.headers_received += headers.size();
+    if (headers.empty() && sync_peer_ == id) sync_peer_.reset();  // it has nothing more
+  }
+  if (headers.empty()) return;
+
+  const bool connects = chain_.GetHeader(headers.front().prev_block).has_value();
+  std::optional<chain::HeadersOutcome> outcome;
+  if (connects) outcome = chain_.SubmitHeaders(headers);  // without mutex_
+
+  {
+    util::MutexLock lock(mutex_);
+    Peer* peer = running_ ? FindPeer(id) : nullptr;
+    if (!peer) return;
+    if (!connects) {
+      // An answer to our locator must connect (it ends at genesis): a wrong-chain or lying
+      // peer. An unsolicited announcement may just be ahead of us: ask for the gap.
+      if (solicited || ++peer->unconnecting_headers > options_.max_unconnecting_headers) {
+        fx.Report(id, {.kind = MisbehaviorKind::kInvalidHeaders, .command = "headers",
+                       .score = options_.invalid_headers_score,
+                       .detail = "headers do not connect to our chain"});
+        if (sync_peer_ == id) sync_peer_.reset();
+      } else {
+        SendGetHeaders(id, std::nullopt, now, fx);
+      }
+    } else {
+      peer->unconnecting_headers = 0;
+      const size_t accepted = outcome->accepted;
+      for (size_t i = 0; i < accepted; ++i) peer->known.Insert(headers[i].Hash());
+      if (accepted > 0) {
+        if (auto height = chain_.GetHeight(headers[accepted - 1].Hash())) {
+          peer->best_height = std::max(peer->best_height, *height);
+        }
+      }
+      if (outcome->error) {
+        fx.Report(id, {.kind = MisbehaviorKind::kInvalidHeaders, .command = "headers",
+                       .score = options_.invalid_headers_score,
+                       .detail = outcome->error->Message()});
+        if (sync_peer_ == id) sync_peer_.reset();
+      } else if (headers.size() == wire::kMaxHeadersEntries) {
+        sync_peer_ = id;  // more to come: continue from the last one
+        SendGetHeaders(id, headers.back().Hash(), now, fx);
+      } else if (sync_peer_ == id) {
+        sync_peer_.reset();
+      }
+      RebuildDownloadQueue();
+      ScheduleBlocks(now, fx);
+    }
+  }
+  Flush(fx);
+}
+
+// --- block download ---
+
+void ChainSync::Impl::RebuildDownloadQueue() {
+  const auto header_tip = chain_.HeaderTip();
+  if (header_tip.hash == download_tip_ && !download_.empty()) return;
+  download_tip_ = header_tip.hash;
+  download_.clear();
+  // Walk back from the best header to the active chain.
+  crypto::Uint256 hash = header_tip.hash;
+  int32_t height = header_tip.height;
+  while (height > 0 && chain_.GetBlockHash(height) != hash) {
+    download_.push_back(hash);
+    auto header = chain_.GetHeader(hash);
+    if (!header) break;
+    hash = header->prev_block;
+    --height;
+  }
+  std::reverse(download_.begin(), download_.end());
+  download_base_ = height + 1;
+  download_cursor_ = 0;
+}
+
+void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
+  if (download_.empty()) return;
+  const auto tip = chain_.Tip();
+  if (tip.hash == download_tip_) {
+    download_.clear();
+    return;
+  }
+  // Skip the part of the queue the active chain has connected since (the queue starts at the
+  // fork point, which may be below the tip when a better branch replaces ours).
+  while (download_cursor_ < download_.size()) {
+    const int32_t height = download_base_ + static_cast<int32_t>(download_cursor_);
+    if (height > tip.height || chain_.GetBlockHash(height) != download_[download_cursor_]) break;
+    ++download_cursor_;
+  }
+  // Free request slots per peer; stop scanning once every peer is full.
+  size_t free_slots = 0;
+  for (const auto& [id, peer] : peers_) {
+    const size_t used = block_requests_.CountFor(id);
+    if (used < options_.max_blocks_in_flight_per_peer) {
+      free_slots += options_.max_blocks_in_flight_per_peer - used;
+    }
+  }
+  std::map<PeerId, wire::GetData> batches;
+  const auto first = static_cast<int64_t>(download_cursor_);
+  const int64_t last = std::min<int64_t>(int64_t(download_.size()),
+                                         first + int64_t(options_.download_window));
+  for (int64_t i = first; i < last && free_slots > 0; ++i) {
+    const auto& hash = download_[static_cast<size_t>(i)];
+    if (received_.Contains(hash) || recent_.Contains(hash) || block_requests_.InFlight(hash)) continue;
+    const int32_t height = download_base_ + static_cast<int32_t>(i);
+    // Prefer a peer known to have the block, then any peer whose chain is high enough; among
+    // them the one with the fewest blocks in flight.
+    std::optional<PeerId> chosen;
+    int chosen_rank = 0;
+    size_t chosen_load = 0;
+    for (const auto& [id, peer] : peers_) {
+      const size_t load = block_requests_.CountFor(id);
+      if (load >= options_.max_blocks_in_flight_per_peer || peer.failed.Contains(hash)) continue;
+      const int rank = peer.known.Contains(hash) ? 2 : peer.best_height >= height ? 1 : 0;
+      if (rank == 0) continue;
+      if (!chosen || rank > chosen_rank || (rank == chosen_rank && load < chosen_load)) {
+        chosen = id;
+        chosen_rank = rank;
+        chosen_load = load;
+      }
+    }
+    if (!chosen) continue;
+    block_requests_.Add(hash, *chosen, now + options_.block_timeout);
+    batches[*chosen].items.push_back({wire::InvType::kWitnessBlock, hash});
+    --free_slots;
+  }
+  for (auto& [id, batch] : batches) fx.Send(id, std::move(batch));
+}
+
+void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
+  // One report per peer and tick, however many of its requests expired.
+  std::map<PeerId, size_t> undelivered;
+  for (const auto& [hash, id] : block_requests_.TakeExpired(now)) {
+    if (Peer* peer = FindPeer(id)) {
+      peer->failed.Insert(hash);  // never asked again for it; ScheduleBlocks picks another
+      ++undelivered[id];
+    }
+  }
+  for (const auto& [txid, id] : tx_requests_.TakeExpired(now)) {
+    if (Peer* peer = FindPeer(id)) {
+      peer->failed.Insert(txid);
+      ++undelivered[id];
+    }
+    RequestTransaction(txid, now, fx);
+  }
+  for (const auto& [id, count] : undelivered) {
+    fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getdata",
+                   .score = options_.unresponsive_score,
+                   .detail = fmt::format("{} requested items not delivered in time", count)});
+  }
+  for (auto& [id, peer] : peers_) {
+    if (peer.headers_deadline && *peer.headers_deadline < now) {
+      peer.headers_deadline.reset();
+      if (sync_peer_ == id) sync_peer_.reset();
+      fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getheaders",
+                     .score = options_.unresponsive_score, .detail = "no headers reply"});
+    }
+  }
+}
+
+// --- blocks (validation worker) ---
+
+void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block) {
+  const auto hash = block.header.Hash();
+  auto outcome = chain_.SubmitBlock(block);  // without mutex_: it calls back into us
+  const auto now = Clock::now();
+  Effects fx;
+  {
+    util::MutexLock lock(mutex_);
+    if (!running_) return;
+    if (!outcome) {
+      // Not remembered as seen: the hash covers only the header, and a mutated block (right
+      // header, wrong transactions) must not stop us fetching the real one from another peer.
+      // The chainstate itself remembers headers it found invalid.
+      received_.Erase(hash);
+      if (Blames(outcome.error())) {
+        fx.Report(id, {.kind = MisbehaviorKind::kInvalidBlock, .command = "block",
+                       .score = options_.invalid_block_score,
+                       .detail = outcome.error().Message()});
+      }
+    } else if (*outcome == chain::BlockOutcome::kOrphan) {
+      // Parent unknown: fetch the headers leading to it from the sender.
+      if (Peer* peer = FindPeer(id); peer && !peer->headers_deadline) {
+        SendGetHeaders(id, std::nullopt, now, fx);
+      }
+    } else {
+      recent_.Insert(hash);
+    }
+    RebuildDownloadQueue();
+    ScheduleBlocks(now, fx);
+  }
+  Flush(fx);
+}
+
+}  // namespace parthenon::p2p
