@@ -8,9 +8,11 @@
 #include <fstream>
 
 #include "consensus/script.h"
+#include "p2p/transport/certificate.h"
 #include "rpc/chain_methods.h"
 #include "rpc/cookie.h"
 #include "rpc/net_methods.h"
+#include "rpc/tls_methods.h"
 #include "rpc/wallet_methods.h"
 #include "util/logging.h"
 #include "wallet/address.h"
@@ -122,8 +124,12 @@ std::expected<void, std::string> Node::StartNetwork() {
   options.max_inbound = options.max_connections - std::min(options.max_connections, options.max_outbound);
   options.whitelist = config_.whitelist;
   options.start_height = [this] { return chainstate_->Tip().height; };
+  if (auto tls = ConfigureTls(options); !tls) return tls;
   network_ = std::make_unique<p2p::NetworkManager>(options);
-  WireRelay();
+  // ChainSync installs the network callbacks (blocks, transactions, headers, inventory) and
+  // subscribes to the chainstate's events; it must exist before the network starts.
+  sync_ = std::make_unique<p2p::ChainSync>(*network_, *chainstate_);
+  sync_->Start();
   if (auto started = network_->Start(); !started) {
     return std::unexpected("cannot start the P2P network on port " + std::to_string(config_.port) + ": " +
                            std::string(p2p::ToString(started.error())));
@@ -131,19 +137,30 @@ std::expected<void, std::string> Node::StartNetwork() {
   return {};
 }
 
-void Node::WireRelay() {
-  network_->SetOnBlock([this](p2p::PeerId, const primitives::Block& block) {
-    (void)chainstate_->SubmitBlock(block);
-  });
-  network_->SetOnTransaction([this](p2p::PeerId, const primitives::Transaction& tx) {
-    (void)chainstate_->SubmitTransaction(tx);
-  });
-  chainstate_->OnNewTip([this](const chain::ChainTip& tip) {
-    if (auto block = chainstate_->GetBlock(tip.hash)) network_->BroadcastBlock(*block);
-  });
-  chainstate_->OnTransactionAccepted([this](const primitives::Transaction& tx) {
-    network_->BroadcastTransaction(tx);
-  });
+std::expected<void, std::string> Node::ConfigureTls(p2p::NetworkManager::Options& options) const {
+  switch (config_.tls) {
+    case TlsMode::kOff:
+      options.tls.mode = p2p::transport::TlsMode::kOff;
+      return {};
+    case TlsMode::kOptional:
+      options.tls.mode = p2p::transport::TlsMode::kOptional;
+      break;
+    case TlsMode::kRequired:
+      options.tls.mode = p2p::transport::TlsMode::kRequired;
+      break;
+  }
+  auto path_or_nothing = [](const std::optional<std::filesystem::path>& path) -> std::optional<std::string> {
+    if (!path) return std::nullopt;
+    return path->string();
+  };
+  auto identity = p2p::transport::EnsureIdentity(config_.datadir, path_or_nothing(config_.tls_cert),
+                                                 path_or_nothing(config_.tls_key));
+  if (!identity) return std::unexpected("TLS identity: " + identity.error().ToString());
+  options.tls.cert_file = identity->cert_path;
+  options.tls.key_file = identity->key_path;
+  if (config_.tls_ca) options.tls.ca_file = config_.tls_ca->string();
+  options.tls.pins = config_.tls_pins;
+  return {};
 }
 
 std::expected<void, std::string> Node::StartRpc() {
@@ -156,6 +173,7 @@ std::expected<void, std::string> Node::StartRpc() {
   }
   rpc::RegisterChainMethods(dispatcher_, *chainstate_);
   rpc::RegisterNetMethods(dispatcher_, *network_);
+  rpc::RegisterTlsMethods(dispatcher_, *network_);
   rpc::RegisterWalletMethods(dispatcher_, *wallet_, chainstate_->params());
   RegisterNodeMethods();
   http_ = std::make_unique<rpc::HttpServer>(
@@ -212,6 +230,8 @@ void Node::Stop() {
   if (http_) http_->Stop();
   rpc::RemoveCookieFile(config_.datadir / rpc::kCookieFileName);
   if (network_) network_->Stop();
+  if (sync_) sync_->Stop();
+  sync_.reset();
   wallet_.reset();
   if (chainstate_) {
     if (auto flushed = chainstate_->Flush(); !flushed) {
@@ -236,15 +256,7 @@ p2p::NetResult<void> Node::AddPeer(const std::string& host, uint16_t port) {
 
 std::vector<p2p::PeerInfo> Node::GetPeers() const { return network_->GetPeers(); }
 
-SyncStatus Node::GetSyncStatus() const {
-  SyncStatus status;
-  status.height = chainstate_->Tip().height;
-  status.headers_height = chainstate_->HeaderTip().height;
-  status.target_height = std::max(status.headers_height, status.height);
-  for (const auto& peer : network_->GetPeers()) status.target_height = std::max(status.target_height, peer.start_height);
-  status.progress = status.target_height == 0 ? 1.0 : static_cast<double>(status.height) / status.target_height;
-  return status;
-}
+p2p::SyncStatus Node::GetSyncStatus() const { return sync_->GetSyncStatus(); }
 
 chain::Result<chain::BlockOutcome> Node::ProcessBlock(const primitives::Block& block) {
   return chainstate_->SubmitBlock(block);

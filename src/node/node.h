@@ -2,7 +2,8 @@
 // manager and the RPC server, wires them together, and holds the data directory's lock.
 //
 // Start-up order: lock the data directory → logging → chainstate (recovers a consistent tip) →
-// wallet → network → RPC (writes the cookie) → miner. Stop() runs it backwards.
+// wallet → TLS identity → network with relay/sync → RPC (writes the cookie) → miner. Stop() runs
+// it backwards.
 //
 // Thread-safety: Start/Stop/Wait from one thread (the daemon's main thread); RequestStop() from
 // any thread (RPC `stop`, signal thread). The accessors return components that are thread-safe.
@@ -17,6 +18,7 @@
 
 #include "chain/chainstate.h"
 #include "node/config.h"
+#include "p2p/handlers/chain_sync.h"
 #include "p2p/network_manager.h"
 #include <nlohmann/json.hpp>
 
@@ -26,13 +28,6 @@
 #include "wallet/wallet.h"
 
 namespace parthenon::node {
-
-struct SyncStatus {
-  int32_t height = 0;          // our best chain
-  int32_t headers_height = 0;  // best header we know
-  int32_t target_height = 0;   // best height peers announced
-  double progress = 1.0;       // 0..1
-};
 
 class Node {
  public:
@@ -52,7 +47,7 @@ class Node {
   // The seed documents' API.
   [[nodiscard]] p2p::NetResult<void> AddPeer(const std::string& host, uint16_t port);
   std::vector<p2p::PeerInfo> GetPeers() const;
-  SyncStatus GetSyncStatus() const;
+  p2p::SyncStatus GetSyncStatus() const;
   [[nodiscard]] chain::Result<chain::BlockOutcome> ProcessBlock(const primitives::Block& block);
   [[nodiscard]] chain::Result<chain::TxOutcome> SubmitTransaction(const primitives::Transaction& tx);
 
@@ -68,7 +63,7 @@ class Node {
   [[nodiscard]] std::expected<void, std::string> StartComponents();
   [[nodiscard]] std::expected<void, std::string> StartNetwork();
   [[nodiscard]] std::expected<void, std::string> StartRpc();
-  void WireRelay();
+  [[nodiscard]] std::expected<void, std::string> ConfigureTls(p2p::NetworkManager::Options& options) const;
   void RegisterNodeMethods();
   void AddRestRoutes();
   nlohmann::json Info() const;
@@ -82,6 +77,7 @@ class Node {
   std::unique_ptr<chain::Chainstate> chainstate_;
   std::unique_ptr<wallet::Wallet> wallet_;
   std::unique_ptr<p2p::NetworkManager> network_;
+  std::unique_ptr<p2p::ChainSync> sync_;  // relay and headers-first sync
   rpc::Dispatcher dispatcher_;
   std::unique_ptr<rpc::HttpServer> http_;
   uint16_t rpc_port_ = 0;

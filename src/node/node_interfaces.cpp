@@ -6,6 +6,7 @@
 #include "rpc/encode.h"
 #include "rpc/metrics.h"
 #include "rpc/net_methods.h"
+#include "rpc/tls_methods.h"
 #include "rpc/params.h"
 #include "util/result.h"
 
@@ -45,12 +46,26 @@ void Node::RegisterNodeMethods() {
                           PARTHENON_TRY(rpc::Params(params, {}).CheckShape());
                           return Info();
                         }});
-  dispatcher_.Register({"getsyncstatus", "", "Heights of our chain, our headers and the best peer; progress 0..1.",
+  dispatcher_.Register({"getsyncstatus", "", "Sync progress: heights (ours, headers, target), %, blocks/s, ETA, sync peer.",
                         [this](const json& params) -> rpc::Result<json> {
                           PARTHENON_TRY(rpc::Params(params, {}).CheckShape());
-                          const SyncStatus status = GetSyncStatus();
-                          return json{{"height", status.height}, {"headers", status.headers_height},
-                                      {"target", status.target_height}, {"progress", status.progress}};
+                          const p2p::SyncStatus status = GetSyncStatus();
+                          json out{{"syncing", status.syncing},
+                                   {"height", status.height},
+                                   {"headers", status.headers_height},
+                                   {"target", status.target_height},
+                                   {"progress", status.progress},
+                                   {"blocks_per_second", status.blocks_per_second},
+                                   {"blocks_in_flight", status.blocks_in_flight},
+                                   {"peers", status.peers},
+                                   {"blocks_received", status.blocks_received},
+                                   {"duplicate_blocks", status.duplicate_blocks},
+                                   {"headers_received", status.headers_received},
+                                   {"transactions_received", status.transactions_received},
+                                   {"misbehavior_reports", status.misbehavior_reports}};
+                          out["eta_seconds"] = status.eta ? json(status.eta->count()) : json(nullptr);
+                          out["sync_peer"] = status.sync_peer ? json(*status.sync_peer) : json(nullptr);
+                          return out;
                         }});
   dispatcher_.Register({"stop", "", "Stops the node cleanly.",
                         [this](const json& params) -> rpc::Result<json> {
@@ -113,6 +128,14 @@ std::string Node::Metrics() const {
   out.Sample("parthenon_chain_height", chainstate_->Tip().height);
   out.Family("parthenon_headers_height", "gauge", "Height of the best known header.");
   out.Sample("parthenon_headers_height", chainstate_->HeaderTip().height);
+  const p2p::SyncStatus sync = GetSyncStatus();
+  out.Family("parthenon_sync_target_height", "gauge", "Best height announced by peers or headers.");
+  out.Sample("parthenon_sync_target_height", sync.target_height);
+  out.Family("parthenon_sync_progress_ratio", "gauge", "Blocks connected / target height.");
+  out.Sample("parthenon_sync_progress_ratio", sync.progress);
+  out.Family("parthenon_sync_blocks_per_second", "gauge", "Recent block connect rate.");
+  out.Sample("parthenon_sync_blocks_per_second", sync.blocks_per_second);
+  rpc::WriteTlsMetrics(out, network_->GetTlsStatus());
   out.Family("parthenon_mempool_transactions", "gauge", "Transactions in the mempool.");
   out.Sample("parthenon_mempool_transactions", static_cast<double>(chainstate_->GetMempoolInfo().count));
   return out.Take();

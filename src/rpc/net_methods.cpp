@@ -4,6 +4,7 @@
 
 #include "p2p/wire/protocol.h"
 #include "rpc/params.h"
+#include "rpc/tls_methods.h"
 #include "util/result.h"
 
 namespace parthenon::rpc {
@@ -106,6 +107,7 @@ json PeerToJson(const p2p::PeerInfo& peer) {
   out["bytesrecv_per_msg"] = CommandStatsToJson(peer.received_per_command);
   if (peer.ping) out["pingtime"] = static_cast<double>(peer.ping->count()) / 1e6;
   if (peer.min_ping) out["minping"] = static_cast<double>(peer.min_ping->count()) / 1e6;
+  out.update(TlsPeerJson(peer));  // encrypted, TLS version, cipher, peer key fingerprint
   return out;
 }
 
