@@ -145,6 +145,10 @@ class NetworkManager::Impl {
   bool ExemptFromIpLimit(const wire::NetAddress& address) const;
   void SpawnDialer(std::shared_ptr<detail::DialTarget> target) REQUIRES(mutex_);
   bool ConnectedTo(const wire::NetAddress& address) const REQUIRES(mutex_);
+  // Peer-database hooks (Options::address_source, Options::inbound_eviction).
+  asio::awaitable<void> OutboundLoop();
+  void DialOnce(const wire::NetAddress& address) EXCLUDES(mutex_);
+  bool EvictInbound() EXCLUDES(mutex_);
 
   // Constant after construction.
   const Options options_;
@@ -158,6 +162,7 @@ class NetworkManager::Impl {
   std::vector<std::thread> threads_;                       // Start/Stop only
   std::vector<std::unique_ptr<detail::tcp::acceptor>> acceptors_;  // Start/Stop; then strand
   std::vector<uint16_t> listen_ports_;                     // constant after Start
+  std::optional<asio::steady_timer> outbound_timer_;       // Start/Stop; then its strand
   util::LogRateLimiter log_limiter_{20, 100};
 
   mutable util::Mutex mutex_;

@@ -1,0 +1,491 @@
+#include "p2p/peerdb/peer_database.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "util/logging.h"
+
+namespace parthenon::p2p {
+namespace {
+
+double Clamp(double score) { return std::clamp(score, ScoreTable::kMin, ScoreTable::kMax); }
+
+spdlog::logger& Log() { return util::Log(util::LogCategory::kPeerDb); }
+
+// Best first: score, then most recently seen, then address (a total order for determinism).
+bool Better(const PeerRecord& a, const PeerRecord& b) {
+  if (a.score != b.score) return a.score > b.score;
+  if (a.last_seen != b.last_seen) return a.last_seen > b.last_seen;
+  return a.address < b.address;
+}
+
+}  // namespace
+
+std::string_view ToString(PeerDbError error) {
+  switch (error) {
+    case PeerDbError::kBadAddress: return "bad address";
+    case PeerDbError::kStorage: return "storage error";
+    case PeerDbError::kIo: return "I/O error";
+    case PeerDbError::kBadFormat: return "bad format";
+    case PeerDbError::kNotFound: return "not found";
+  }
+  return "?";
+}
+
+PeerDatabase::PeerDatabase() : PeerDatabase(Options{}) {}
+PeerDatabase::PeerDatabase(Options options) : options_(std::move(options)) {}
+PeerDatabase::~PeerDatabase() { Close(); }
+
+PeerDbResult<void> PeerDatabase::Open(storage::ColumnHandle peers, storage::ColumnHandle bans) {
+  util::MutexLock lock(mutex_);
+  records_.clear();
+  bans_.clear();
+  size_t bad = 0;
+  auto scanned = peers.Scan({}, [&](util::ByteSpan, util::ByteSpan value) {
+    if (auto record = DecodePeerRecord(value)) {
+      records_.emplace(record->address, std::move(*record));
+    } else {
+      ++bad;
+    }
+    return true;
+  });
+  if (scanned) {
+    scanned = bans.Scan({}, [&](util::ByteSpan, util::ByteSpan value) {
+      if (auto ban = DecodeBanEntry(value)) {
+        bans_.emplace(ban->subnet, std::move(*ban));
+      } else {
+        ++bad;
+      }
+      return true;
+    });
+  }
+  if (!scanned) {
+    Log().error("cannot load the peer database: {}", scanned.error().Message());
+    records_.clear();
+    bans_.clear();
+    return std::unexpected(PeerDbError::kStorage);
+  }
+  if (bad) Log().warn("dropped {} undecodable peer/ban records", bad);
+  peers_column_.emplace(peers);
+  bans_column_.emplace(bans);
+  const size_t pruned = PruneLocked();
+  Log().info("peer database: {} peers, {} bans loaded ({} pruned)", records_.size(),
+             bans_.size(), pruned);
+  return {};
+}
+
+PeerDbResult<void> PeerDatabase::Open(const std::filesystem::path& path) {
+  auto db = storage::Database::Open({.path = path, .block_cache_bytes = 8 << 20,
+                                     .write_buffer_bytes = 4 << 20});
+  if (!db) {
+    Log().error("cannot open {}: {}", path.string(), db.error().Message());
+    return std::unexpected(PeerDbError::kStorage);
+  }
+  auto& raw = **db;
+  auto opened = Open(storage::ColumnHandle(raw, storage::Column::kPeers),
+                     storage::ColumnHandle(raw, storage::Column::kBans));
+  if (!opened) return opened;
+  util::MutexLock lock(mutex_);
+  own_db_ = std::move(*db);
+  return {};
+}
+
+void PeerDatabase::Close() {
+  util::MutexLock lock(mutex_);
+  peers_column_.reset();
+  bans_column_.reset();
+  records_.clear();
+  bans_.clear();
+  own_db_.reset();
+}
+
+void PeerDatabase::Persist(const PeerRecord& record) {
+  if (!peers_column_) return;
+  if (auto put = peers_column_->Put(PeerKey(record.address), EncodePeerRecord(record),
+                                    /*sync=*/false);
+      !put) {
+    Log().error("peer record write failed: {}", put.error().Message());
+  }
+}
+
+void PeerDatabase::Erase(const wire::NetAddress& address) {
+  records_.erase(address);
+  if (!peers_column_) return;
+  if (auto del = peers_column_->Delete(PeerKey(address), /*sync=*/false); !del) {
+    Log().error("peer record delete failed: {}", del.error().Message());
+  }
+}
+
+void PeerDatabase::PutBan(const BanEntry& ban) {
+  bans_[ban.subnet] = ban;
+  if (!bans_column_) return;
+  if (auto put = bans_column_->Put(util::AsBytes(ban.subnet.ToString()), EncodeBanEntry(ban));
+      !put) {
+    Log().error("ban write failed: {}", put.error().Message());
+  }
+}
+
+PeerRecord& PeerDatabase::FindOrAdd(const wire::NetAddress& address) {
+  auto it = records_.find(address);
+  if (it != records_.end()) return it->second;
+  EnforceBound();
+  PeerRecord record;
+  record.address = address;
+  record.first_seen = Now();
+  return records_.emplace(address, std::move(record)).first->second;
+}
+
+// Size bound: when full, drop the worst unbanned record: lowest score, then least recently
+// seen. A linear scan, paid only when a new address arrives at a full database.
+void PeerDatabase::EnforceBound() {
+  if (records_.size() < options_.max_entries) return;
+  PruneLocked();
+  while (records_.size() >= options_.max_entries && !records_.empty()) {
+    const int64_t now = Now();
+    auto worst = records_.end();
+    for (auto it = records_.begin(); it != records_.end(); ++it) {
+      if (it->second.ban_until > now) continue;  // keep banned records: they carry the ban
+      if (worst == records_.end() || Better(worst->second, it->second)) worst = it;
+    }
+    if (worst == records_.end()) worst = records_.begin();
+    Erase(wire::NetAddress(worst->first));
+  }
+}
+
+size_t PeerDatabase::PruneLocked() {
+  const int64_t now = Now();
+  std::vector<wire::NetAddress> drop;
+  for (const auto& [address, r] : records_) {
+    if (r.ban_until > now) continue;
+    const bool stale = r.successes == 0 && now - std::max(r.last_seen, r.first_seen) >
+                                               options_.stale_after.count();
+    const bool failing = r.successes == 0 && r.failures >= options_.max_failures_without_success;
+    const bool terrible = r.score <= ScoreTable::kMin && r.violations > 0;
+    if (stale || failing || terrible) drop.push_back(address);
+  }
+  for (const auto& address : drop) Erase(address);
+  for (auto it = bans_.begin(); it != bans_.end();) {
+    if (it->second.ban_until <= now) {
+      if (bans_column_) (void)bans_column_->Delete(util::AsBytes(it->first.ToString()));
+      it = bans_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return drop.size();
+}
+
+size_t PeerDatabase::Prune() {
+  util::MutexLock lock(mutex_);
+  return PruneLocked();
+}
+
+bool PeerDatabase::AddPeer(const wire::NetAddress& address, uint64_t services, int64_t seen,
+                           const std::string& source_group) {
+  util::MutexLock lock(mutex_);
+  auto it = records_.find(address);
+  if (it != records_.end()) {
+    PeerRecord& r = it->second;
+    const bool changed = (r.services | services) != r.services || seen > r.last_seen;
+    r.services |= services;
+    r.last_seen = std::max(r.last_seen, std::min(seen, Now()));
+    if (changed) Persist(r);
+    return false;
+  }
+  PeerRecord& r = FindOrAdd(address);
+  r.services = services;
+  r.last_seen = std::min(seen, Now());
+  r.source_group = source_group;
+  Persist(r);
+  return true;
+}
+
+PeerDbResult<bool> PeerDatabase::AddPeer(std::string_view ip, uint16_t port, uint64_t services) {
+  auto address = wire::NetAddress::Parse(ip, port);
+  if (!address) return std::unexpected(PeerDbError::kBadAddress);
+  return AddPeer(*address, services, Now());
+}
+
+double PeerDatabase::Event(const wire::NetAddress& address, const Mutate& mutate) {
+  util::MutexLock lock(mutex_);
+  PeerRecord& r = FindOrAdd(address);
+  mutate(r);
+  r.score = Clamp(r.score);
+  Persist(r);
+  return r.score;
+}
+
+double PeerDatabase::RecordConnectionAttempt(const wire::NetAddress& address) {
+  return Event(address, [&](PeerRecord& r) {
+    ++r.attempts;
+    r.last_attempt = Now();
+  });
+}
+
+double PeerDatabase::RecordSuccessfulConnection(const wire::NetAddress& address) {
+  return Event(address, [&](PeerRecord& r) {
+    ++r.successes;
+    r.last_success = r.last_seen = Now();
+    r.score += ScoreTable::kSuccessfulConnection;
+  });
+}
+
+double PeerDatabase::RecordFailedConnection(const wire::NetAddress& address) {
+  return Event(address, [&](PeerRecord& r) {
+    ++r.failures;
+    r.score += ScoreTable::kFailedConnection;
+  });
+}
+
+double PeerDatabase::RecordBlockReceived(const wire::NetAddress& address) {
+  return Event(address, [&](PeerRecord& r) {
+    ++r.blocks;
+    r.last_block = r.last_seen = Now();
+    r.score += ScoreTable::kBlock;
+  });
+}
+
+double PeerDatabase::RecordTxReceived(const wire::NetAddress& address) {
+  return Event(address, [&](PeerRecord& r) {
+    ++r.txs;
+    r.last_tx = r.last_seen = Now();
+    r.score += ScoreTable::kTransaction;
+  });
+}
+
+double PeerDatabase::RecordInvalidMessage(const wire::NetAddress& address) {
+  return Event(address, [&](PeerRecord& r) {
+    ++r.invalid;
+    r.score += ScoreTable::kInvalidMessage;
+  });
+}
+
+double PeerDatabase::RecordProtocolViolation(const wire::NetAddress& address) {
+  util::MutexLock lock(mutex_);
+  PeerRecord& r = FindOrAdd(address);
+  ++r.violations;
+  r.score = Clamp(r.score + ScoreTable::kProtocolViolation);
+  if (r.violations % ScoreTable::kViolationsPerBan == 0) {
+    const int64_t now = Now();
+    r.ban_until = now + options_.ban_duration.count();
+    PutBan({Subnet(wire::NetAddress(address.ip(), 0)), now, r.ban_until,
+            fmt::format("{} protocol violations", r.violations)});
+    Log().info("banned {} until {} after {} protocol violations", address.HostString(),
+               r.ban_until, r.violations);
+  }
+  Persist(r);
+  return r.score;
+}
+
+double PeerDatabase::UpdateScore(const wire::NetAddress& address, double delta) {
+  return Event(address, [&](PeerRecord& r) { r.score += delta; });
+}
+
+void PeerDatabase::UpdateLastSeen(const wire::NetAddress& address) {
+  Event(address, [&](PeerRecord& r) { r.last_seen = Now(); });
+}
+
+void PeerDatabase::SetPeerGeolocation(const wire::NetAddress& address, const std::string& country,
+                                      const std::string& asn, double latitude, double longitude,
+                                      const std::string& isp) {
+  Event(address, [&](PeerRecord& r) {
+    r.country = country;
+    r.asn = asn;
+    r.latitude = latitude;
+    r.longitude = longitude;
+    r.isp = isp;
+  });
+}
+
+wire::NetAddress PeerDatabase::Canonical(const wire::NetAddress& address) const {
+  util::MutexLock lock(mutex_);
+  if (records_.contains(address)) return address;
+  // Records of one IP are adjacent in the map (ordered by IP, then port).
+  auto it = records_.lower_bound(wire::NetAddress(address.ip(), 0));
+  if (it != records_.end() && it->first.ip() == address.ip()) return it->first;
+  return wire::NetAddress(address.ip(), 0);
+}
+
+std::optional<PeerRecord> PeerDatabase::GetPeer(const wire::NetAddress& address) const {
+  util::MutexLock lock(mutex_);
+  auto it = records_.find(address);
+  if (it == records_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<PeerRecord> PeerDatabase::GetPeers(size_t n) const {
+  util::MutexLock lock(mutex_);
+  std::vector<const PeerRecord*> all;
+  all.reserve(records_.size());
+  for (const auto& [address, r] : records_) all.push_back(&r);
+  const size_t take = std::min(n, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<ptrdiff_t>(take), all.end(),
+                    [](const PeerRecord* a, const PeerRecord* b) {
+                      return a->last_seen != b->last_seen ? a->last_seen > b->last_seen
+                                                          : a->address < b->address;
+                    });
+  std::vector<PeerRecord> out;
+  out.reserve(take);
+  for (size_t i = 0; i < take; ++i) out.push_back(*all[i]);
+  return out;
+}
+
+bool PeerDatabase::BannedLocked(const wire::NetAddress& address, int64_t now) const {
+  for (const auto& [subnet, ban] : bans_) {
+    if (ban.ban_until > now && subnet.Contains(address)) return true;
+  }
+  return false;
+}
+
+bool PeerDatabase::GoodLocked(const PeerRecord& r, int64_t now) const {
+  return r.ban_until <= now && r.score >= options_.score_threshold &&
+         (bans_.empty() || !BannedLocked(r.address, now));
+}
+
+std::vector<PeerRecord> PeerDatabase::GetGoodPeers(size_t n) const {
+  util::MutexLock lock(mutex_);
+  const int64_t now = Now();
+  std::vector<const PeerRecord*> good;
+  for (const auto& [address, r] : records_) {
+    if (GoodLocked(r, now)) good.push_back(&r);
+  }
+  const size_t take = std::min(n, good.size());
+  std::partial_sort(good.begin(), good.begin() + static_cast<ptrdiff_t>(take), good.end(),
+                    [](const PeerRecord* a, const PeerRecord* b) { return Better(*a, *b); });
+  std::vector<PeerRecord> out;
+  out.reserve(take);
+  for (size_t i = 0; i < take; ++i) out.push_back(*good[i]);
+  return out;
+}
+
+std::vector<PeerRecord> PeerDatabase::GetGeographicallyDiversePeers(size_t n) const {
+  util::MutexLock lock(mutex_);
+  const int64_t now = Now();
+  std::map<std::string, std::vector<const PeerRecord*>> by_country;
+  for (const auto& [address, r] : records_) {
+    if (GoodLocked(r, now)) by_country[r.country].push_back(&r);
+  }
+  // Each country's best n at most, best first.
+  std::vector<std::vector<const PeerRecord*>> groups;
+  for (auto& [country, list] : by_country) {
+    const size_t take = std::min(n, list.size());
+    std::partial_sort(list.begin(), list.begin() + static_cast<ptrdiff_t>(take), list.end(),
+                      [](const PeerRecord* a, const PeerRecord* b) { return Better(*a, *b); });
+    list.resize(take);
+    groups.push_back(std::move(list));
+  }
+  // Round-robin; within a round, the better peer first.
+  std::vector<PeerRecord> out;
+  for (size_t round = 0; out.size() < n; ++round) {
+    std::vector<const PeerRecord*> layer;
+    for (const auto& group : groups) {
+      if (round < group.size()) layer.push_back(group[round]);
+    }
+    if (layer.empty()) break;
+    std::sort(layer.begin(), layer.end(),
+              [](const PeerRecord* a, const PeerRecord* b) { return Better(*a, *b); });
+    for (const auto* r : layer) {
+      if (out.size() == n) break;
+      out.push_back(*r);
+    }
+  }
+  return out;
+}
+
+std::map<std::string, size_t> PeerDatabase::GetCountryDistribution() const {
+  util::MutexLock lock(mutex_);
+  std::map<std::string, size_t> out;
+  for (const auto& [address, r] : records_) {
+    if (!r.country.empty()) ++out[r.country];
+  }
+  return out;
+}
+
+size_t PeerDatabase::GetPeerCount() const {
+  util::MutexLock lock(mutex_);
+  return records_.size();
+}
+
+size_t PeerDatabase::GetBannedCount() const {
+  util::MutexLock lock(mutex_);
+  const int64_t now = Now();
+  return static_cast<size_t>(std::count_if(bans_.begin(), bans_.end(), [&](const auto& entry) {
+    return entry.second.ban_until > now;
+  }));
+}
+
+PeerDatabase::Stats PeerDatabase::GetStats() const {
+  util::MutexLock lock(mutex_);
+  const int64_t now = Now();
+  Stats stats;
+  stats.peers = records_.size();
+  double total = 0;
+  for (const auto& [address, r] : records_) {
+    total += r.score;
+    stats.good += GoodLocked(r, now);
+  }
+  stats.average_score = records_.empty() ? 0 : total / static_cast<double>(records_.size());
+  for (const auto& [subnet, ban] : bans_) stats.banned += ban.ban_until > now;
+  return stats;
+}
+
+void PeerDatabase::Ban(const Subnet& subnet, std::optional<std::chrono::seconds> duration,
+                       const std::string& reason) {
+  util::MutexLock lock(mutex_);
+  const int64_t now = Now();
+  const int64_t until = now + duration.value_or(options_.ban_duration).count();
+  PutBan({subnet, now, until, reason});
+  for (auto& [address, r] : records_) {
+    if (subnet.Contains(address)) {
+      r.ban_until = until;
+      Persist(r);
+    }
+  }
+}
+
+PeerDbResult<void> PeerDatabase::Ban(std::string_view ip_or_subnet,
+                                     std::optional<std::chrono::seconds> duration) {
+  auto subnet = Subnet::Parse(ip_or_subnet);
+  if (!subnet) return std::unexpected(PeerDbError::kBadAddress);
+  Ban(*subnet, duration);
+  return {};
+}
+
+PeerDbResult<void> PeerDatabase::Unban(const Subnet& subnet) {
+  util::MutexLock lock(mutex_);
+  if (bans_.erase(subnet) == 0) return std::unexpected(PeerDbError::kNotFound);
+  if (bans_column_) (void)bans_column_->Delete(util::AsBytes(subnet.ToString()));
+  for (auto& [address, r] : records_) {
+    if (r.ban_until != 0 && subnet.Contains(address)) {
+      r.ban_until = 0;
+      Persist(r);
+    }
+  }
+  return {};
+}
+
+void PeerDatabase::ClearBans() {
+  std::vector<Subnet> all;
+  {
+    util::MutexLock lock(mutex_);
+    for (const auto& [subnet, ban] : bans_) all.push_back(subnet);
+  }
+  for (const auto& subnet : all) (void)Unban(subnet);
+}
+
+std::vector<BanEntry> PeerDatabase::ListBans() const {
+  util::MutexLock lock(mutex_);
+  const int64_t now = Now();
+  std::vector<BanEntry> out;
+  for (const auto& [subnet, ban] : bans_) {
+    if (ban.ban_until > now) out.push_back(ban);
+  }
+  return out;
+}
+
+bool PeerDatabase::IsBanned(const wire::NetAddress& address) const {
+  util::MutexLock lock(mutex_);
+  return BannedLocked(address, Now());
+}
+
+}  // namespace parthenon::p2p
