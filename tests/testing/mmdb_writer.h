@@ -137,12 +137,18 @@ class MmdbWriter {
   }
 
  private:
-  // Control byte: type in the top 3 bits, size (< 29) in the low 5.
+  // Control byte: type in the top 3 bits, size in the low 5 (29: one more byte holds size - 29).
+  // REQUIRES: size < 285.
   static void Control(std::vector<uint8_t>& out, int type, size_t size) {
-    out.push_back(static_cast<uint8_t>((type << 5) | static_cast<int>(size)));
+    if (size < 29) {
+      out.push_back(static_cast<uint8_t>((type << 5) | static_cast<int>(size)));
+    } else {
+      out.push_back(static_cast<uint8_t>((type << 5) | 29));
+      out.push_back(static_cast<uint8_t>(size - 29));
+    }
   }
   static void String(std::vector<uint8_t>& out, const std::string& s) {
-    Control(out, 2, s.size());  // REQUIRES: s.size() < 29
+    Control(out, 2, s.size());
     out.insert(out.end(), s.begin(), s.end());
   }
   static void Map(std::vector<uint8_t>& out, size_t pairs) { Control(out, 7, pairs); }
