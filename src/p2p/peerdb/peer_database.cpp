@@ -12,10 +12,9 @@ double Clamp(double score) { return std::clamp(score, ScoreTable::kMin, ScoreTab
 
 spdlog::logger& Log() { return util::Log(util::LogCategory::kPeerDb); }
 
-// Best first: score, then most recently seen, then address (a total order for determinism).
+// Best first: score, then address (a total order for determinism; the indexes' order).
 bool Better(const PeerRecord& a, const PeerRecord& b) {
   if (a.score != b.score) return a.score > b.score;
-  if (a.last_seen != b.last_seen) return a.last_seen > b.last_seen;
   return a.address < b.address;
 }
 
@@ -66,6 +65,9 @@ PeerDbResult<void> PeerDatabase::Open(storage::ColumnHandle peers, storage::Colu
     return std::unexpected(PeerDbError::kStorage);
   }
   if (bad) Log().warn("dropped {} undecodable peer/ban records", bad);
+  by_score_.clear();
+  by_country_.clear();
+  for (const auto& [address, record] : records_) Index(record);
   peers_column_.emplace(peers);
   bans_column_.emplace(bans);
   const size_t pruned = PruneLocked();
@@ -95,8 +97,35 @@ void PeerDatabase::Close() {
   peers_column_.reset();
   bans_column_.reset();
   records_.clear();
+  by_score_.clear();
+  by_country_.clear();
   bans_.clear();
   own_db_.reset();
+}
+
+void PeerDatabase::Index(const PeerRecord& record) {
+  by_score_.emplace(record.score, record.address);
+  by_country_[record.country].emplace(record.score, record.address);
+}
+
+void PeerDatabase::Unindex(const PeerRecord& record) {
+  by_score_.erase({record.score, record.address});
+  auto it = by_country_.find(record.country);
+  if (it == by_country_.end()) return;
+  it->second.erase({record.score, record.address});
+  if (it->second.empty()) by_country_.erase(it);
+}
+
+void PeerDatabase::CollectGood(const ScoreIndex& index, size_t n, int64_t now,
+                               std::vector<const PeerRecord*>& out) const {
+  size_t taken = 0;
+  for (const auto& [score, address] : index) {
+    if (taken == n || score < options_.score_threshold) break;
+    const PeerRecord& record = records_.at(address);
+    if (!GoodLocked(record, now)) continue;
+    out.push_back(&record);
+    ++taken;
+  }
 }
 
 void PeerDatabase::Persist(const PeerRecord& record) {
@@ -109,7 +138,10 @@ void PeerDatabase::Persist(const PeerRecord& record) {
 }
 
 void PeerDatabase::Erase(const wire::NetAddress& address) {
-  records_.erase(address);
+  auto it = records_.find(address);
+  if (it == records_.end()) return;
+  Unindex(it->second);
+  records_.erase(it);
   if (!peers_column_) return;
   if (auto del = peers_column_->Delete(PeerKey(address), /*sync=*/false); !del) {
     Log().error("peer record delete failed: {}", del.error().Message());
@@ -132,6 +164,7 @@ PeerRecord& PeerDatabase::FindOrAdd(const wire::NetAddress& address) {
   PeerRecord record;
   record.address = address;
   record.first_seen = Now();
+  Index(record);
   return records_.emplace(address, std::move(record)).first->second;
 }
 
@@ -140,15 +173,14 @@ PeerRecord& PeerDatabase::FindOrAdd(const wire::NetAddress& address) {
 void PeerDatabase::EnforceBound() {
   if (records_.size() < options_.max_entries) return;
   PruneLocked();
+  const int64_t now = Now();
   while (records_.size() >= options_.max_entries && !records_.empty()) {
-    const int64_t now = Now();
-    auto worst = records_.end();
-    for (auto it = records_.begin(); it != records_.end(); ++it) {
-      if (it->second.ban_until > now) continue;  // keep banned records: they carry the ban
-      if (worst == records_.end() || Better(worst->second, it->second)) worst = it;
+    std::optional<wire::NetAddress> worst;
+    for (auto it = by_score_.rbegin(); it != by_score_.rend() && !worst; ++it) {
+      // Keep banned records: they carry the ban's counters.
+      if (records_.at(it->second).ban_until <= now) worst = it->second;
     }
-    if (worst == records_.end()) worst = records_.begin();
-    Erase(wire::NetAddress(worst->first));
+    Erase(worst.value_or(records_.begin()->first));
   }
 }
 
@@ -209,8 +241,10 @@ PeerDbResult<bool> PeerDatabase::AddPeer(std::string_view ip, uint16_t port, uin
 double PeerDatabase::Event(const wire::NetAddress& address, const Mutate& mutate) {
   util::MutexLock lock(mutex_);
   PeerRecord& r = FindOrAdd(address);
+  Unindex(r);
   mutate(r);
   r.score = Clamp(r.score);
+  Index(r);
   Persist(r);
   return r.score;
 }
@@ -263,8 +297,10 @@ double PeerDatabase::RecordInvalidMessage(const wire::NetAddress& address) {
 double PeerDatabase::RecordProtocolViolation(const wire::NetAddress& address) {
   util::MutexLock lock(mutex_);
   PeerRecord& r = FindOrAdd(address);
+  Unindex(r);
   ++r.violations;
   r.score = Clamp(r.score + ScoreTable::kProtocolViolation);
+  Index(r);
   if (r.violations % ScoreTable::kViolationsPerBan == 0) {
     const int64_t now = Now();
     r.ban_until = now + options_.ban_duration.count();
@@ -344,35 +380,23 @@ bool PeerDatabase::GoodLocked(const PeerRecord& r, int64_t now) const {
 
 std::vector<PeerRecord> PeerDatabase::GetGoodPeers(size_t n) const {
   util::MutexLock lock(mutex_);
-  const int64_t now = Now();
   std::vector<const PeerRecord*> good;
-  for (const auto& [address, r] : records_) {
-    if (GoodLocked(r, now)) good.push_back(&r);
-  }
-  const size_t take = std::min(n, good.size());
-  std::partial_sort(good.begin(), good.begin() + static_cast<ptrdiff_t>(take), good.end(),
-                    [](const PeerRecord* a, const PeerRecord* b) { return Better(*a, *b); });
+  CollectGood(by_score_, n, Now(), good);
   std::vector<PeerRecord> out;
-  out.reserve(take);
-  for (size_t i = 0; i < take; ++i) out.push_back(*good[i]);
+  out.reserve(good.size());
+  for (const auto* r : good) out.push_back(*r);
   return out;
 }
 
 std::vector<PeerRecord> PeerDatabase::GetGeographicallyDiversePeers(size_t n) const {
   util::MutexLock lock(mutex_);
   const int64_t now = Now();
-  std::map<std::string, std::vector<const PeerRecord*>> by_country;
-  for (const auto& [address, r] : records_) {
-    if (GoodLocked(r, now)) by_country[r.country].push_back(&r);
-  }
-  // Each country's best n at most, best first.
+  // Each country's best n at most, best first (unknown country: one more group).
   std::vector<std::vector<const PeerRecord*>> groups;
-  for (auto& [country, list] : by_country) {
-    const size_t take = std::min(n, list.size());
-    std::partial_sort(list.begin(), list.begin() + static_cast<ptrdiff_t>(take), list.end(),
-                      [](const PeerRecord* a, const PeerRecord* b) { return Better(*a, *b); });
-    list.resize(take);
-    groups.push_back(std::move(list));
+  for (const auto& [country, index] : by_country_) {
+    std::vector<const PeerRecord*> group;
+    CollectGood(index, n, now, group);
+    if (!group.empty()) groups.push_back(std::move(group));
   }
   // Round-robin; within a round, the better peer first.
   std::vector<PeerRecord> out;

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -174,7 +175,25 @@ class PeerDatabase {
   std::unique_ptr<storage::Database> own_db_ GUARDED_BY(mutex_);  // Open(path) only
   std::optional<storage::ColumnHandle> peers_column_ GUARDED_BY(mutex_);
   std::optional<storage::ColumnHandle> bans_column_ GUARDED_BY(mutex_);
+  // Best first: score descending, then address (a total order).
+  using ScoreKey = std::pair<double, wire::NetAddress>;
+  struct BestFirst {
+    bool operator()(const ScoreKey& a, const ScoreKey& b) const {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    }
+  };
+  using ScoreIndex = std::set<ScoreKey, BestFirst>;
+  void Index(const PeerRecord& record) REQUIRES(mutex_);
+  void Unindex(const PeerRecord& record) REQUIRES(mutex_);
+  // Appends up to n good records of `index` to `out`, best first.
+  void CollectGood(const ScoreIndex& index, size_t n, int64_t now,
+                   std::vector<const PeerRecord*>& out) const REQUIRES(mutex_);
+
   std::map<wire::NetAddress, PeerRecord> records_ GUARDED_BY(mutex_);
+  // Secondary indexes over records_, kept in step by Index/Unindex around every change of a
+  // record's score or country.
+  ScoreIndex by_score_ GUARDED_BY(mutex_);
+  std::map<std::string, ScoreIndex> by_country_ GUARDED_BY(mutex_);
   std::map<Subnet, BanEntry> bans_ GUARDED_BY(mutex_);
 };
 

@@ -124,6 +124,7 @@ PeerDbResult<size_t> PeerDatabase::ImportTsv(const std::filesystem::path& path) 
       record.last_success = it->second.last_success;
       record.last_block = it->second.last_block;
       record.last_tx = it->second.last_tx;
+      Unindex(it->second);
     } else {
       EnforceBound();
     }
@@ -132,6 +133,7 @@ PeerDbResult<size_t> PeerDatabase::ImportTsv(const std::filesystem::path& path) 
               "imported"});
     }
     records_[record.address] = record;
+    Index(record);
     Persist(record);
   }
   return parsed.size();
