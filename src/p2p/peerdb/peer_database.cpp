@@ -36,13 +36,14 @@ PeerDatabase::PeerDatabase(Options options) : options_(std::move(options)) {}
 PeerDatabase::~PeerDatabase() { Close(); }
 
 PeerDbResult<void> PeerDatabase::Open(storage::ColumnHandle peers, storage::ColumnHandle bans) {
-  util::MutexLock lock(mutex_);
-  records_.clear();
-  bans_.clear();
+  // Read outside the lock into locals (the visitors are lambdas, which lock annotations cannot
+  // see into), then install.
+  std::vector<PeerRecord> loaded_records;
+  std::vector<BanEntry> loaded_bans;
   size_t bad = 0;
   auto scanned = peers.Scan({}, [&](util::ByteSpan, util::ByteSpan value) {
     if (auto record = DecodePeerRecord(value)) {
-      records_.emplace(record->address, std::move(*record));
+      loaded_records.push_back(std::move(*record));
     } else {
       ++bad;
     }
@@ -51,7 +52,7 @@ PeerDbResult<void> PeerDatabase::Open(storage::ColumnHandle peers, storage::Colu
   if (scanned) {
     scanned = bans.Scan({}, [&](util::ByteSpan, util::ByteSpan value) {
       if (auto ban = DecodeBanEntry(value)) {
-        bans_.emplace(ban->subnet, std::move(*ban));
+        loaded_bans.push_back(std::move(*ban));
       } else {
         ++bad;
       }
@@ -60,9 +61,18 @@ PeerDbResult<void> PeerDatabase::Open(storage::ColumnHandle peers, storage::Colu
   }
   if (!scanned) {
     Log().error("cannot load the peer database: {}", scanned.error().Message());
-    records_.clear();
-    bans_.clear();
     return std::unexpected(PeerDbError::kStorage);
+  }
+  util::MutexLock lock(mutex_);
+  records_.clear();
+  bans_.clear();
+  for (auto& record : loaded_records) {
+    const auto address = record.address;
+    records_.insert_or_assign(address, std::move(record));
+  }
+  for (auto& ban : loaded_bans) {
+    const auto subnet = ban.subnet;
+    bans_.insert_or_assign(subnet, std::move(ban));
   }
   if (bad) Log().warn("dropped {} undecodable peer/ban records", bad);
   by_score_.clear();

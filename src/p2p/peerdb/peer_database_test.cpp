@@ -5,6 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "p2p/peerdb/peer_db_policy.h"
 
 namespace parthenon::p2p {
@@ -150,6 +154,34 @@ TEST_F(PeerDatabaseTest, PersistsAcrossRestart) {
   EXPECT_TRUE(db.IsBanned(Ip("192.168.0.77")));
   EXPECT_EQ(db.GetBannedCount(), 2u);
   EXPECT_EQ(db.GetCountryDistribution(), (std::map<std::string, size_t>{{"DE", 1}}));
+}
+
+TEST_F(PeerDatabaseTest, EveryEventSurvivesKillDashNine) {
+  TempDir dir;
+  const auto a = Ip("10.0.0.1");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child records events and dies without closing anything.
+    PeerDatabase db(Opts());
+    if (!db.Open(dir.path())) ::_exit(1);
+    db.RecordSuccessfulConnection(a);
+    for (int i = 0; i < 5; ++i) db.RecordProtocolViolation(a);
+    db.RecordTxReceived(a);
+    ::kill(::getpid(), SIGKILL);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  PeerDatabase db(Opts());
+  ASSERT_TRUE(db.Open(dir.path()));
+  const auto r = db.GetPeer(a);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->successes, 1u);
+  EXPECT_EQ(r->violations, 5u);
+  EXPECT_EQ(r->txs, 1u);
+  EXPECT_DOUBLE_EQ(r->score, 5.1);
+  EXPECT_TRUE(db.IsBanned(a));
 }
 
 TEST_F(PeerDatabaseTest, ExpiredBansAreDroppedOnOpen) {
