@@ -188,6 +188,37 @@ TEST(PeerDbIntegrationTest, GetAddrIsAnsweredOncePerConnection) {
   EXPECT_FALSE(raw.ReadUntil<wire::Addr>(300ms));
 }
 
+TEST(PeerDbIntegrationTest, FreshAddrEntriesAreRelayedToTwoPeers) {
+  PeerDbNode a("127.44.0.1");
+  a.Start();
+  std::vector<std::unique_ptr<RawPeer>> raws;
+  for (int i = 2; i <= 5; ++i) {
+    raws.push_back(std::make_unique<RawPeer>("127.44.0." + std::to_string(i), a.ip(), a.port()));
+    ASSERT_TRUE(raws.back()->Handshake(300 + i));
+  }
+  ASSERT_TRUE(WaitUntil([&] { return a.Connected() == 4; }));
+  const auto fresh = *wire::NetAddress::Parse("10.77.0.1", 8333);
+  wire::Addr addr;
+  addr.entries.push_back({static_cast<uint32_t>(util::RealClock().UnixSeconds()), {1, fresh}});
+  ASSERT_TRUE(raws[0]->Send(addr));
+  int received = 0;
+  for (size_t i = 1; i < raws.size(); ++i) {
+    for (;;) {
+      auto message = raws[i]->ReadUntil<wire::Addr>(300ms);
+      if (!message) break;
+      if (message->entries.size() == 1 && message->entries[0].service.address == fresh) {
+        ++received;
+        break;
+      }
+    }
+  }
+  EXPECT_EQ(received, 2);
+  EXPECT_TRUE(a.db().GetPeer(fresh));
+  // The same entry again is not news: not relayed.
+  ASSERT_TRUE(raws[0]->Send(addr));
+  for (size_t i = 1; i < raws.size(); ++i) EXPECT_FALSE(raws[i]->ReadUntil<wire::Addr>(100ms));
+}
+
 TEST(PeerDbIntegrationTest, DnsSeedThatResolvesLocallyAddsPeers) {
   PeerDatabase db;
   Discovery::Options options;
