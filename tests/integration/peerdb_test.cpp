@@ -18,9 +18,10 @@ namespace {
 class PeerDbNode {
  public:
   using Tweak = std::function<void(NetworkManager::Options&, Discovery::Options&)>;
-  explicit PeerDbNode(const std::string& ip, bool select_outbound = false, const Tweak& tweak = {})
+  explicit PeerDbNode(const std::string& ip, bool select_outbound = false, const Tweak& tweak = {},
+                      const util::Clock* db_clock = &util::RealClock())
       : ip_(ip) {
-    db_ = std::make_unique<PeerDatabase>();
+    db_ = std::make_unique<PeerDatabase>(PeerDatabase::Options{.clock = db_clock});
     policy_ = std::make_unique<PeerDbPolicy>(*db_);
     auto options = TestOptions(ip);
     options.policy = policy_.get();
@@ -78,7 +79,8 @@ class PeerDbNode {
 };
 
 TEST(PeerDbIntegrationTest, MisbehavingPeerIsBannedAndCannotReconnectOthersStay) {
-  PeerDbNode a("127.20.0.1");
+  util::ManualClock clock(util::RealClock().Now());  // the ban's clock
+  PeerDbNode a("127.20.0.1", false, {}, &clock);
   a.Start();
   TestNode b(TestOptions("127.21.0.1"));
   TestNode c(TestOptions("127.22.0.1"));
@@ -106,6 +108,10 @@ TEST(PeerDbIntegrationTest, MisbehavingPeerIsBannedAndCannotReconnectOthersStay)
   RawPeer neighbour("127.23.0.10", a.ip(), a.port());
   EXPECT_TRUE(neighbour.Handshake());
   EXPECT_EQ(a.db().GetPeer(a.db().Canonical(banned))->violations, 5u);
+  // The ban expires after ban_duration (24 h).
+  clock.Advance(std::chrono::hours(24));
+  RawPeer pardoned("127.23.0.9", a.ip(), a.port());
+  EXPECT_TRUE(pardoned.Handshake(0x9999));  // the neighbour holds nonce 0x1234
 }
 
 TEST(PeerDbIntegrationTest, OutboundIsNetgroupDiverseAndDeadPeersAreReplaced) {
