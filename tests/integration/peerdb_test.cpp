@@ -153,6 +153,47 @@ TEST(PeerDbIntegrationTest, OutboundIsNetgroupDiverseAndDeadPeersAreReplaced) {
   EXPECT_EQ(a.db().GetPeer(dead)->successes, 1u);
 }
 
+TEST(PeerDbIntegrationTest, AddrFloodFromOneSourceCannotFillTheOutboundSlots) {
+  // Ten listeners in ten /16s that the attacker advertises, three honest ones from the config.
+  std::vector<std::unique_ptr<TestNode>> attacker_nodes;
+  std::vector<std::unique_ptr<TestNode>> honest_nodes;
+  for (int g = 70; g < 80; ++g) {
+    attacker_nodes.push_back(
+        std::make_unique<TestNode>(TestOptions("127." + std::to_string(g) + ".0.1")));
+    attacker_nodes.back()->Start();
+  }
+  std::vector<std::string> bootstrap;
+  for (int g = 80; g < 83; ++g) {
+    honest_nodes.push_back(
+        std::make_unique<TestNode>(TestOptions("127." + std::to_string(g) + ".0.1")));
+    honest_nodes.back()->Start();
+    bootstrap.push_back(honest_nodes.back()->ip() + ":" +
+                        std::to_string(honest_nodes.back()->port()));
+  }
+  PeerDbNode a("127.69.0.1", /*select_outbound=*/true,
+               [&](NetworkManager::Options&, Discovery::Options& d) { d.bootstrap = bootstrap; });
+  // The honest addresses are there before the flood; selection starts at once.
+  a.Start();
+  ASSERT_TRUE(WaitUntil([&] { return a.Outbound().size() == 3; }));
+  RawPeer attacker("127.68.0.1", a.ip(), a.port());
+  ASSERT_TRUE(attacker.Handshake());
+  wire::Addr flood;
+  const auto now = static_cast<uint32_t>(util::RealClock().UnixSeconds());
+  for (const auto& node : attacker_nodes) {
+    flood.entries.push_back({now, {1, *wire::NetAddress::Parse(node->ip(), node->port())}});
+  }
+  ASSERT_TRUE(attacker.Send(flood));
+  ASSERT_TRUE(WaitUntil([&] { return a.Outbound().size() == 5; }));
+  std::this_thread::sleep_for(300ms);  // several polls: no more slots go to the flood
+  const auto outbound = a.Outbound();
+  EXPECT_EQ(outbound.size(), 5u);
+  size_t from_flood = 0;
+  for (const auto& address : outbound) {
+    from_flood += a.db().GetPeer(address)->source_group == "4:127.68";
+  }
+  EXPECT_EQ(from_flood, 2u);
+}
+
 TEST(PeerDbIntegrationTest, FullInboundEvictsTheLowScoredPeer) {
   PeerDbNode a("127.40.0.1", /*select_outbound=*/true,
                [](NetworkManager::Options& net, Discovery::Options& discovery) {
