@@ -311,9 +311,12 @@ std::optional<PeerId> Discovery::ChooseEvictionVictim(const std::vector<PeerInfo
     c.id = info.id;
     c.address = info.address;
     if (info.min_ping) c.min_ping = *info.min_ping;
-    c.connected_since = std::chrono::duration_cast<std::chrono::seconds>(
-                            info.connected_since.time_since_epoch())
-                            .count();
+    // Not through the handshake yet: the youngest of all (never protected for uptime).
+    const auto since = info.connected_since == std::chrono::system_clock::time_point{}
+                           ? options_.clock->Now()
+                           : info.connected_since;
+    c.connected_since =
+        std::chrono::duration_cast<std::chrono::seconds>(since.time_since_epoch()).count();
     if (auto record = db_.GetPeer(db_.Canonical(info.address))) {
       c.last_block = record->last_block;
       c.last_tx = record->last_tx;

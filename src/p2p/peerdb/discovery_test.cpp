@@ -48,5 +48,24 @@ TEST(DiscoveryTest, AddrProcessingIsRateLimitedPerPeer) {
   EXPECT_FALSE(discovery.OnMessage(8, wire::Ping{1}));
 }
 
+TEST(DiscoveryTest, PeersStillInTheHandshakeAreTheYoungestForEviction) {
+  util::ManualClock clock;
+  PeerDatabase db({.clock = &clock});
+  Discovery discovery(db, {.eviction = {.protect_netgroups = 0, .protect_ping = 0,
+                                        .protect_tx = 0, .protect_block = 0},
+                           .clock = &clock});
+  auto info = [&](PeerId id, const char* ip, std::optional<std::chrono::seconds> age) {
+    PeerInfo p;
+    p.id = id;
+    p.address = *wire::NetAddress::Parse(ip, 5000);
+    if (age) p.connected_since = clock.Now() - *age;
+    return p;
+  };
+  // 1 is the oldest (protected for uptime); 2 has not finished its handshake.
+  const std::vector<PeerInfo> inbound = {info(1, "10.1.0.1", 1000s), info(2, "10.1.0.2", {}),
+                                         info(3, "10.2.0.1", 500s)};
+  EXPECT_EQ(discovery.ChooseEvictionVictim(inbound), 2u);
+}
+
 }  // namespace
 }  // namespace parthenon::p2p
