@@ -49,6 +49,9 @@ std::vector<wire::NetAddress> Resolve(const std::string& name, uint16_t port) {
 Discovery::Discovery(PeerDatabase& db, Options options)
     : db_(db), options_(std::move(options)), dns_seeds_(options_.dns_seeds) {
   local_address_ = options_.local_address;
+  for (const auto& entry : options_.whitelist) {
+    if (auto subnet = Subnet::Parse(entry)) whitelist_.push_back(*subnet);
+  }
   for (const auto& entry : options_.bootstrap) {
     auto address = wire::NetAddress::ParseEndpoint(entry);
     if (!address) address = wire::NetAddress::Parse(entry, options_.default_port);
@@ -317,6 +320,8 @@ std::optional<PeerId> Discovery::ChooseEvictionVictim(const std::vector<PeerInfo
                            : info.connected_since;
     c.connected_since =
         std::chrono::duration_cast<std::chrono::seconds>(since.time_since_epoch()).count();
+    c.protected_peer = std::any_of(whitelist_.begin(), whitelist_.end(),
+                                   [&](const Subnet& s) { return s.Contains(info.address); });
     if (auto record = db_.GetPeer(db_.Canonical(info.address))) {
       c.last_block = record->last_block;
       c.last_tx = record->last_tx;

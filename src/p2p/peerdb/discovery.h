@@ -46,6 +46,7 @@ class Discovery {
     double addr_burst = 1000;
     SelectionRules selection;                // now is filled in on each call
     EvictionRules eviction;
+    std::vector<std::string> whitelist;      // IPs/subnets never evicted (as --whitelist)
     const util::Clock* clock = &util::RealClock();  // must outlive Discovery
     const GeoIp* geoip = nullptr;            // --geoip-db; must outlive Discovery
   };
@@ -96,6 +97,7 @@ class Discovery {
   // Constant after construction (net_ after Attach).
   PeerDatabase& db_;
   const Options options_;
+  std::vector<Subnet> whitelist_;
   NetworkManager* net_ = nullptr;
 
   mutable util::Mutex mutex_;

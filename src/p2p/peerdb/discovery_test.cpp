@@ -65,6 +65,12 @@ TEST(DiscoveryTest, PeersStillInTheHandshakeAreTheYoungestForEviction) {
   const std::vector<PeerInfo> inbound = {info(1, "10.1.0.1", 1000s), info(2, "10.1.0.2", {}),
                                          info(3, "10.2.0.1", 500s)};
   EXPECT_EQ(discovery.ChooseEvictionVictim(inbound), 2u);
+  // Whitelisted peers are never chosen.
+  Discovery whitelisting(db, {.eviction = {.protect_netgroups = 0, .protect_ping = 0,
+                                           .protect_tx = 0, .protect_block = 0},
+                              .whitelist = {"10.1.0.0/16"},
+                              .clock = &clock});
+  EXPECT_EQ(whitelisting.ChooseEvictionVictim(inbound), 3u);
 }
 
 }  // namespace
