@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <type_traits>
 
 #include "util/logging.h"
 
@@ -520,6 +521,66 @@ std::vector<BanEntry> PeerDatabase::ListBans() const {
 bool PeerDatabase::IsBanned(const wire::NetAddress& address) const {
   util::MutexLock lock(mutex_);
   return BannedLocked(address, Now());
+}
+
+// ---- Seed-document spelling: (ip text, port) ----
+
+namespace {
+
+template <class F>
+auto WithAddress(std::string_view ip, uint16_t port, F&& f)
+    -> PeerDbResult<decltype(f(std::declval<const wire::NetAddress&>()))> {
+  auto address = wire::NetAddress::Parse(ip, port);
+  if (!address) return std::unexpected(PeerDbError::kBadAddress);
+  if constexpr (std::is_void_v<decltype(f(*address))>) {
+    f(*address);
+    return {};
+  } else {
+    return f(*address);
+  }
+}
+
+}  // namespace
+
+#define PARTHENON_PEERDB_EVENT(Name)                                                  \
+  PeerDbResult<double> PeerDatabase::Name(std::string_view ip, uint16_t port) {        \
+    return WithAddress(ip, port, [&](const wire::NetAddress& a) { return Name(a); }); \
+  }
+PARTHENON_PEERDB_EVENT(RecordConnectionAttempt)
+PARTHENON_PEERDB_EVENT(RecordSuccessfulConnection)
+PARTHENON_PEERDB_EVENT(RecordFailedConnection)
+PARTHENON_PEERDB_EVENT(RecordBlockReceived)
+PARTHENON_PEERDB_EVENT(RecordTxReceived)
+PARTHENON_PEERDB_EVENT(RecordInvalidMessage)
+PARTHENON_PEERDB_EVENT(RecordProtocolViolation)
+#undef PARTHENON_PEERDB_EVENT
+
+PeerDbResult<double> PeerDatabase::UpdateScore(std::string_view ip, uint16_t port, double delta) {
+  return WithAddress(ip, port, [&](const wire::NetAddress& a) { return UpdateScore(a, delta); });
+}
+
+PeerDbResult<void> PeerDatabase::UpdateLastSeen(std::string_view ip, uint16_t port) {
+  return WithAddress(ip, port, [&](const wire::NetAddress& a) { UpdateLastSeen(a); });
+}
+
+PeerDbResult<void> PeerDatabase::SetPeerGeolocation(std::string_view ip, uint16_t port,
+                                                    const std::string& country,
+                                                    const std::string& asn, double latitude,
+                                                    double longitude, const std::string& isp) {
+  return WithAddress(ip, port, [&](const wire::NetAddress& a) {
+    SetPeerGeolocation(a, country, asn, latitude, longitude, isp);
+  });
+}
+
+PeerDbResult<void> PeerDatabase::Unban(std::string_view ip_or_subnet) {
+  auto subnet = Subnet::Parse(ip_or_subnet);
+  if (!subnet) return std::unexpected(PeerDbError::kBadAddress);
+  return Unban(*subnet);
+}
+
+bool PeerDatabase::IsBanned(std::string_view ip) const {
+  auto address = wire::NetAddress::Parse(ip, 0);
+  return address && IsBanned(*address);
 }
 
 }  // namespace parthenon::p2p

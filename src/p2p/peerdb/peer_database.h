@@ -112,6 +112,21 @@ class PeerDatabase {
                           const std::string& asn, double latitude, double longitude,
                           const std::string& isp) EXCLUDES(mutex_);
 
+  // Seed-document spelling of the events: (ip text, port). kBadAddress if the IP does not parse.
+  [[nodiscard]] PeerDbResult<double> RecordConnectionAttempt(std::string_view ip, uint16_t port);
+  [[nodiscard]] PeerDbResult<double> RecordSuccessfulConnection(std::string_view ip, uint16_t port);
+  [[nodiscard]] PeerDbResult<double> RecordFailedConnection(std::string_view ip, uint16_t port);
+  [[nodiscard]] PeerDbResult<double> RecordBlockReceived(std::string_view ip, uint16_t port);
+  [[nodiscard]] PeerDbResult<double> RecordTxReceived(std::string_view ip, uint16_t port);
+  [[nodiscard]] PeerDbResult<double> RecordInvalidMessage(std::string_view ip, uint16_t port);
+  [[nodiscard]] PeerDbResult<double> RecordProtocolViolation(std::string_view ip, uint16_t port);
+  [[nodiscard]] PeerDbResult<double> UpdateScore(std::string_view ip, uint16_t port, double delta);
+  [[nodiscard]] PeerDbResult<void> UpdateLastSeen(std::string_view ip, uint16_t port);
+  [[nodiscard]] PeerDbResult<void> SetPeerGeolocation(std::string_view ip, uint16_t port,
+                                                      const std::string& country,
+                                                      const std::string& asn, double latitude,
+                                                      double longitude, const std::string& isp);
+
   // The record to charge for a live connection's events: the exact ip:port if known, else any
   // record with the same IP, else (ip, port 0) — so inbound peers' ephemeral ports never become
   // dialable entries.
@@ -138,11 +153,14 @@ class PeerDatabase {
       EXCLUDES(mutex_);
   // Removes the exact ban entry (and clears ban_until of the records it covers).
   [[nodiscard]] PeerDbResult<void> Unban(const Subnet& subnet) EXCLUDES(mutex_);
+  [[nodiscard]] PeerDbResult<void> Unban(std::string_view ip_or_subnet) EXCLUDES(mutex_);
   void ClearBans() EXCLUDES(mutex_);
   // Bans in force (expired ones are dropped on the way).
   std::vector<BanEntry> ListBans() const EXCLUDES(mutex_);
   // True while a ban in force covers the IP (any port).
   bool IsBanned(const wire::NetAddress& address) const EXCLUDES(mutex_);
+  // false for text that is not an IP.
+  bool IsBanned(std::string_view ip) const EXCLUDES(mutex_);
 
   // Drops stale and failing records and expired bans; returns how many records were dropped.
   size_t Prune() EXCLUDES(mutex_);

@@ -73,6 +73,27 @@ TEST_F(PeerDatabaseTest, ScoringTableEventByEvent) {
   EXPECT_FALSE(db.IsBanned(a));
 }
 
+TEST_F(PeerDatabaseTest, SeedDocumentSpelling) {
+  PeerDatabase db(Opts());
+  ASSERT_TRUE(db.AddPeer("192.168.1.100", 8333, 1));
+  EXPECT_DOUBLE_EQ(db.RecordBlockReceived("192.168.1.100", 8333).value(), 51.0);
+  EXPECT_DOUBLE_EQ(db.RecordTxReceived("192.168.1.100", 8333).value(), 51.1);
+  EXPECT_DOUBLE_EQ(db.RecordInvalidMessage("192.168.1.101", 8333).value(), 45.0);
+  EXPECT_DOUBLE_EQ(db.RecordProtocolViolation("192.168.1.102", 8333).value(), 40.0);
+  EXPECT_DOUBLE_EQ(db.UpdateScore("192.168.1.100", 8333, 2.5).value(), 53.6);
+  EXPECT_EQ(db.RecordConnectionAttempt("not an ip", 8333).error(), PeerDbError::kBadAddress);
+  ASSERT_TRUE(db.SetPeerGeolocation("192.168.1.100", 8333, "US", "AS15169", 37.4, -122.1,
+                                    "Google"));
+  EXPECT_EQ(db.GetCountryDistribution().at("US"), 1u);
+  const auto best = db.GetGoodPeers(1);
+  ASSERT_EQ(best.size(), 1u);
+  EXPECT_EQ(best[0].address.HostString(), "192.168.1.100");
+  ASSERT_TRUE(db.Ban("192.168.1.0/24"));
+  EXPECT_TRUE(db.IsBanned("192.168.1.7"));
+  ASSERT_TRUE(db.Unban("192.168.1.0/24"));
+  EXPECT_FALSE(db.IsBanned("192.168.1.7"));
+}
+
 TEST_F(PeerDatabaseTest, FifthViolationBansForBanDurationThenExpires) {
   auto options = Opts();
   options.ban_duration = 3600s;
