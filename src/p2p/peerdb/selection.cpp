@@ -45,10 +45,16 @@ std::optional<wire::NetAddress> SelectOutbound(std::span<const OutboundCandidate
 
 namespace {
 
-// Removes up to `count` candidates that sort first under `better` (they are protected).
+// Removes up to `count` candidates that sort first under `better` (they are protected); ties
+// go to the lower id (the earlier connection). (No stable_sort: with clang and libstdc++ 12 it
+// trips a deprecation warning.)
 template <class Better>
 void Protect(std::vector<EvictionCandidate>& list, size_t count, Better better) {
-  std::stable_sort(list.begin(), list.end(), better);
+  std::sort(list.begin(), list.end(), [&](const EvictionCandidate& a, const EvictionCandidate& b) {
+    if (better(a, b)) return true;
+    if (better(b, a)) return false;
+    return a.id < b.id;
+  });
   list.erase(list.begin(), list.begin() + static_cast<ptrdiff_t>(std::min(count, list.size())));
 }
 
