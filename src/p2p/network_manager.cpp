@@ -169,7 +169,82 @@ NetResult<void> NetworkManager::Impl::Start() {
       (void)AddPeer(node, options_.port);
     }
   }
+  if (options_.address_source) {
+    outbound_timer_.emplace(asio::make_strand(io_));
+    util::MutexLock lock(mutex_);
+    ++dialers_;
+    asio::co_spawn(outbound_timer_->get_executor(), OutboundLoop(), [this](std::exception_ptr e) {
+      LogEscaped("outbound selection", e);
+      util::MutexLock done(mutex_);
+      --dialers_;
+      idle_.NotifyAll();
+    });
+  }
   return {};
+}
+
+// ---- Peer-database hooks ----
+
+asio::awaitable<void> NetworkManager::Impl::OutboundLoop() {
+  auto& timer = *outbound_timer_;
+  for (;;) {
+    std::vector<wire::NetAddress> current;
+    bool room = false;
+    {
+      util::MutexLock lock(mutex_);
+      if (stopping_) co_return;
+      for (const auto& [id, h] : peers_) {
+        if (h->direction == Direction::kOutbound) current.push_back(h->address);
+      }
+      room = current.size() < options_.max_outbound && peers_.size() < options_.max_connections;
+    }
+    std::optional<wire::NetAddress> next;
+    if (room) next = options_.address_source(current);
+    if (next && !policy_->IsBanned(*next)) DialOnce(*next);
+    timer.expires_after(next ? std::chrono::milliseconds(1) : options_.outbound_poll_interval);
+    co_await timer.async_wait(kAsTuple);
+  }
+}
+
+void NetworkManager::Impl::DialOnce(const wire::NetAddress& address) {
+  auto strand = asio::make_strand(io_);
+  std::shared_ptr<PeerHandle> h;
+  {
+    util::MutexLock lock(mutex_);
+    if (stopping_ || ConnectedTo(address)) return;
+    h = std::make_shared<PeerHandle>(next_id_++, Direction::kOutbound, address, strand,
+                                     options_.max_send_queue_bytes,
+                                     options_.max_send_queue_messages);
+    peers_.emplace(h->id, h);
+  }
+  PeerDebug(h->id, "dialing {} (selected)", address.ToString());
+  asio::co_spawn(strand,
+                 detail::RunSession(*this, h, tcp::socket(strand), detail::ToEndpoint(address)),
+                 [](std::exception_ptr e, bool) { LogEscaped("outbound session", e); });
+}
+
+bool NetworkManager::Impl::EvictInbound() {
+  std::vector<std::shared_ptr<PeerHandle>> handles;
+  {
+    util::MutexLock lock(mutex_);
+    for (const auto& [id, h] : peers_) {
+      if (h->direction != Direction::kInbound) continue;
+      util::MutexLock peer_lock(h->mutex);
+      if (!h->close_request) handles.push_back(h);
+    }
+  }
+  std::vector<PeerInfo> inbound;
+  inbound.reserve(handles.size());
+  for (const auto& h : handles) inbound.push_back(h->Snapshot());
+  const auto victim = options_.inbound_eviction(inbound);
+  if (!victim) return false;
+  for (const auto& h : handles) {
+    if (h->id != *victim) continue;
+    PeerDebug(h->id, "evicted for a new inbound peer");
+    RequestClose(h, {DisconnectReason::kRequested, "evicted"});
+    return true;
+  }
+  return false;
 }
 
 void NetworkManager::Impl::Stop() {
@@ -191,6 +266,9 @@ void NetworkManager::Impl::Stop() {
   }
   for (auto& target : targets) {
     asio::post(target->strand, [target] { target->backoff.cancel(); });
+  }
+  if (outbound_timer_) {
+    asio::post(outbound_timer_->get_executor(), [this] { outbound_timer_->cancel(); });
   }
   for (auto& h : peers) RequestClose(h, {DisconnectReason::kShutdown, "node stopping"});
   {
@@ -215,6 +293,7 @@ void NetworkManager::Impl::Stop() {
   for (auto& thread : threads_) thread.join();
   threads_.clear();
   if (rotation_) rotation_->Stop();
+  outbound_timer_.reset();
   util::MutexLock lock(mutex_);
   running_ = false;
 }
@@ -344,14 +423,28 @@ void NetworkManager::Impl::Admit(tcp::socket socket, detail::Strand strand) {
         refusal = "per-IP limit";
       }
     }
-    if (!refusal.empty()) {
-      ++stats_.refused_inbound;
-    } else {
+    if (refusal.empty()) {
       h = std::make_shared<PeerHandle>(next_id_++, Direction::kInbound, address, strand,
                                        options_.max_send_queue_bytes,
                                        options_.max_send_queue_messages);
       peers_.emplace(h->id, h);
     }
+  }
+  // Full: an inbound peer may make room (the victim closes promptly; until then we are one over).
+  if ((refusal == "inbound limit" || refusal == "connection limit") &&
+      options_.inbound_eviction && EvictInbound()) {
+    util::MutexLock lock(mutex_);
+    if (!stopping_) {
+      refusal.clear();
+      h = std::make_shared<PeerHandle>(next_id_++, Direction::kInbound, address, strand,
+                                       options_.max_send_queue_bytes,
+                                       options_.max_send_queue_messages);
+      peers_.emplace(h->id, h);
+    }
+  }
+  if (!h) {
+    util::MutexLock lock(mutex_);
+    ++stats_.refused_inbound;
   }
   if (!h) {
     socket.close(ec);

@@ -118,6 +118,20 @@ class NetworkManager {
     // Sees every byte read from each peer's socket, as on the wire (ciphertext on TLS links);
     // runs on the peer's strand and must not block. Empty: none.
     std::function<void(PeerId, std::span<const std::byte>)> wire_observer;
+    // ---- Peer-database hooks (empty: off). Called from I/O threads without the manager's
+    // locks held; they must be thread-safe, must not block and must not call Stop(). ----
+    // Automatic outbound connections: while fewer than max_outbound outbound sessions exist, the
+    // manager asks for the next address (giving the current outbound addresses) and dials it
+    // once, without retry; asked again at once after a pick, else every outbound_poll_interval.
+    using AddressSource = std::function<std::optional<wire::NetAddress>(
+        const std::vector<wire::NetAddress>& current_outbound)>;
+    AddressSource address_source;
+    std::chrono::milliseconds outbound_poll_interval{500};
+    // Inbound eviction: when an inbound connection arrives at the inbound or total limit, the
+    // manager offers the open inbound peers; the returned peer is disconnected (reason kRequested,
+    // detail "evicted") and the newcomer admitted. nullopt: the newcomer is refused.
+    using InboundEviction = std::function<std::optional<PeerId>(const std::vector<PeerInfo>& inbound)>;
+    InboundEviction inbound_eviction;
   };
 
   struct Stats {

@@ -105,10 +105,14 @@ class ColumnHandle {
   [[nodiscard]] Result<std::optional<util::Bytes>> Get(util::ByteSpan key) const {
     return db_.Get(column_, key);
   }
-  [[nodiscard]] Result<void> Put(util::ByteSpan key, util::ByteSpan value) {
-    return db_.Put(column_, key, value);
+  // `sync` as in Database::Put (false: the write reaches the WAL, surviving a process crash but
+  // not a power loss, at a fraction of the cost).
+  [[nodiscard]] Result<void> Put(util::ByteSpan key, util::ByteSpan value, bool sync = true) {
+    return db_.Put(column_, key, value, sync);
   }
-  [[nodiscard]] Result<void> Delete(util::ByteSpan key) { return db_.Delete(column_, key); }
+  [[nodiscard]] Result<void> Delete(util::ByteSpan key, bool sync = true) {
+    return db_.Delete(column_, key, sync);
+  }
   [[nodiscard]] Result<void> Scan(util::ByteSpan prefix, const Database::Visitor& visit) const {
     return db_.Scan(column_, prefix, visit);
   }

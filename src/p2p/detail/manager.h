@@ -161,6 +161,10 @@ class NetworkManager::Impl {
   void SpawnDialer(std::shared_ptr<detail::DialTarget> target) REQUIRES(mutex_);
   NetResult<void> StartTls() EXCLUDES(mutex_);
   bool ConnectedTo(const wire::NetAddress& address) const REQUIRES(mutex_);
+  // Peer-database hooks (Options::address_source, Options::inbound_eviction).
+  asio::awaitable<void> OutboundLoop();
+  void DialOnce(const wire::NetAddress& address) EXCLUDES(mutex_);
+  bool EvictInbound() EXCLUDES(mutex_);
 
   // Constant after construction.
   const Options options_;
@@ -174,6 +178,7 @@ class NetworkManager::Impl {
   std::vector<std::thread> threads_;                       // Start/Stop only
   std::vector<std::unique_ptr<detail::tcp::acceptor>> acceptors_;  // Start/Stop; then strand
   std::vector<uint16_t> listen_ports_;                     // constant after Start
+  std::optional<asio::steady_timer> outbound_timer_;       // Start/Stop; then its strand
   util::LogRateLimiter log_limiter_{20, 100};
 
   mutable util::Mutex mutex_;

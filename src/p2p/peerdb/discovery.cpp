@@ -1,0 +1,335 @@
+#include "p2p/peerdb/discovery.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "p2p/peerdb/netgroup.h"
+#include "util/logging.h"
+
+namespace parthenon::p2p {
+namespace {
+
+spdlog::logger& Log() { return util::Log(util::LogCategory::kPeerDb); }
+
+// getaddrinfo's A and AAAA answers for `name`, with `port`.
+std::vector<wire::NetAddress> Resolve(const std::string& name, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  std::vector<wire::NetAddress> out;
+  if (const int rc = ::getaddrinfo(name.c_str(), nullptr, &hints, &result); rc != 0) {
+    Log().warn("DNS seed {}: {}", name, ::gai_strerror(rc));
+    return out;
+  }
+  for (const addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_family == AF_INET) {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(ai->ai_addr);
+      wire::NetAddress::Ipv4Octets octets;
+      std::memcpy(octets.data(), &sin->sin_addr, 4);
+      out.push_back(wire::NetAddress::FromIPv4(octets, port));
+    } else if (ai->ai_family == AF_INET6) {
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr);
+      wire::NetAddress::IpBytes ip;
+      std::memcpy(ip.data(), &sin6->sin6_addr, 16);
+      out.emplace_back(ip, port);
+    }
+  }
+  ::freeaddrinfo(result);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+Discovery::Discovery(PeerDatabase& db, Options options)
+    : db_(db), options_(std::move(options)), dns_seeds_(options_.dns_seeds) {
+  local_address_ = options_.local_address;
+  for (const auto& entry : options_.whitelist) {
+    if (auto subnet = Subnet::Parse(entry)) whitelist_.push_back(*subnet);
+  }
+  for (const auto& entry : options_.bootstrap) {
+    auto address = wire::NetAddress::ParseEndpoint(entry);
+    if (!address) address = wire::NetAddress::Parse(entry, options_.default_port);
+    if (address) {
+      db_.AddPeer(*address, 0, options_.clock->UnixSeconds());
+    } else {
+      Log().warn("bootstrap peer {} is not an IP address; ignored", entry);
+    }
+  }
+}
+
+Discovery::~Discovery() {
+  util::MutexLock lock(dns_mutex_);
+  if (dns_worker_.joinable()) dns_worker_.join();
+}
+
+void Discovery::Install(NetworkManager::Options& options) {
+  options.address_source = [this](const std::vector<wire::NetAddress>& current) {
+    return NextOutbound(current);
+  };
+  options.inbound_eviction = [this](const std::vector<PeerInfo>& inbound) {
+    return ChooseEvictionVictim(inbound);
+  };
+}
+
+void Discovery::Attach(NetworkManager& net) { net_ = &net; }
+
+void Discovery::SetLocalAddress(const wire::NetAddress& address) {
+  util::MutexLock lock(mutex_);
+  local_address_ = address;
+}
+
+void Discovery::AddDNSSeed(const std::string& name) {
+  util::MutexLock lock(mutex_);
+  if (std::find(dns_seeds_.begin(), dns_seeds_.end(), name) == dns_seeds_.end()) {
+    dns_seeds_.push_back(name);
+  }
+}
+
+size_t Discovery::QueryDNSSeeds() {
+  std::vector<std::string> seeds;
+  {
+    util::MutexLock lock(mutex_);
+    seeds = dns_seeds_;
+  }
+  size_t added = 0;
+  for (const auto& seed : seeds) {
+    for (const auto& address : Resolve(seed, options_.default_port)) {
+      added += db_.AddPeer(address, wire::kNodeNetwork, options_.clock->UnixSeconds());
+    }
+  }
+  Log().info("DNS seeds: {} new addresses from {} seeds", added, seeds.size());
+  return added;
+}
+
+bool Discovery::QueryDNSSeedsIfNeeded() {
+  {
+    util::MutexLock lock(mutex_);
+    if (dns_seeds_.empty()) return false;
+  }
+  if (db_.GetGoodPeers(options_.min_good_peers).size() >= options_.min_good_peers) return false;
+  util::MutexLock lock(dns_mutex_);
+  if (dns_running_.exchange(true)) return false;
+  if (dns_worker_.joinable()) dns_worker_.join();  // the previous query has finished
+  dns_worker_ = std::jthread([this] {
+    QueryDNSSeeds();
+    dns_running_ = false;
+  });
+  return true;
+}
+
+void Discovery::OnPeerConnected(const PeerInfo& info) {
+  const auto canonical = info.direction == Direction::kOutbound ? info.address
+                                                                : db_.Canonical(info.address);
+  std::optional<wire::NetAddress> local;
+  {
+    util::MutexLock lock(mutex_);
+    peers_.insert_or_assign(
+        info.id, PeerState{canonical, info.address, info.direction, false,
+                           transport::TokenBucket(options_.addr_rate_per_second,
+                                                  options_.addr_burst,
+                                                  options_.clock->SteadyNow())});
+    local = local_address_;
+  }
+  if (info.direction == Direction::kOutbound) {
+    db_.RecordSuccessfulConnection(canonical);
+    if (info.services) db_.AddPeer(canonical, info.services);
+  } else {
+    db_.UpdateLastSeen(canonical);
+  }
+  if (options_.geoip) {
+    if (auto geo = options_.geoip->Lookup(info.address)) {
+      db_.SetPeerGeolocation(canonical, geo->country, geo->asn, geo->latitude, geo->longitude,
+                             geo->isp);
+    }
+  }
+  if (!net_) return;
+  if (info.direction == Direction::kOutbound) (void)net_->Send(info.id, wire::GetAddr{});
+  if (local) {
+    wire::Addr self;
+    self.entries.push_back({static_cast<uint32_t>(options_.clock->UnixSeconds()),
+                            {options_.local_services, *local}});
+    (void)net_->Send(info.id, self);
+  }
+}
+
+void Discovery::OnPeerDisconnected(const PeerInfo& info) {
+  {
+    util::MutexLock lock(mutex_);
+    peers_.erase(info.id);
+  }
+  if (info.direction != Direction::kOutbound) return;
+  switch (info.disconnect_reason) {
+    case DisconnectReason::kConnectFailed:
+    case DisconnectReason::kHandshakeTimeout:
+    case DisconnectReason::kWrongNetwork:
+    case DisconnectReason::kObsoleteVersion:
+      db_.RecordFailedConnection(info.address);
+      break;
+    case DisconnectReason::kNone:
+    case DisconnectReason::kRequested:
+    case DisconnectReason::kShutdown:
+    case DisconnectReason::kPeerClosed:
+    case DisconnectReason::kIoError:
+    case DisconnectReason::kSelfConnection:
+    case DisconnectReason::kDuplicate:
+    case DisconnectReason::kInactivity:
+    case DisconnectReason::kPingTimeout:
+    case DisconnectReason::kWriteTimeout:
+    case DisconnectReason::kSendQueueFull:
+    case DisconnectReason::kMisbehavior:
+    case DisconnectReason::kBanned:
+      break;
+  }
+}
+
+bool Discovery::OnMessage(PeerId id, const wire::Message& message) {
+  if (const auto* addr = std::get_if<wire::Addr>(&message)) {
+    HandleAddr(id, *addr);
+    return true;
+  }
+  if (std::holds_alternative<wire::GetAddr>(message)) {
+    HandleGetAddr(id);
+    return true;
+  }
+  return false;
+}
+
+void Discovery::HandleAddr(PeerId id, const wire::Addr& addr) {
+  std::string source_group;
+  wire::NetAddress remote;
+  size_t allowed = 0;
+  std::optional<wire::NetAddress> local;
+  {
+    util::MutexLock lock(mutex_);
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return;
+    remote = it->second.remote;
+    source_group = NetGroup(remote);
+    local = local_address_;
+    // Rate limit: entries beyond the peer's budget are dropped (Bitcoin Core's 0.1/s, 1000 burst).
+    auto& budget = it->second.addr_budget;
+    const auto now = options_.clock->SteadyNow();
+    const double tokens = budget.tokens(now);
+    allowed = tokens <= 0 ? 0 : std::min(addr.entries.size(), static_cast<size_t>(tokens));
+    budget.Take(static_cast<double>(allowed), now);
+  }
+  const int64_t now = options_.clock->UnixSeconds();
+  std::vector<wire::AddrEntry> fresh;
+  for (size_t i = 0; i < allowed; ++i) {
+    const auto& entry = addr.entries[i];
+    const auto& address = entry.service.address;
+    if (!IsRoutableForGossip(address) || address == local || address == remote) continue;
+    if (db_.IsBanned(address)) continue;
+    // Times from the future are clamped; ancient ones are stored as seen 5 days ago (Core).
+    int64_t seen = std::min<int64_t>(entry.time, now);
+    if (seen <= 100'000'000) seen = now - 5 * 24 * 3600;
+    const bool is_new = db_.AddPeer(address, entry.service.services, seen, source_group);
+    if (is_new && addr.entries.size() <= options_.max_relay_entries &&
+        now - seen <= options_.fresh_age.count()) {
+      fresh.push_back(entry);
+    }
+  }
+  if (!fresh.empty()) Relay(id, fresh);
+}
+
+void Discovery::HandleGetAddr(PeerId id) {
+  {
+    util::MutexLock lock(mutex_);
+    auto it = peers_.find(id);
+    if (it == peers_.end() || it->second.answered_getaddr) return;  // once per connection
+    it->second.answered_getaddr = true;
+  }
+  wire::Addr answer;
+  for (const auto& record : db_.GetGoodPeers(options_.max_addr_response)) {
+    if (!IsRoutableForGossip(record.address)) continue;
+    answer.entries.push_back({static_cast<uint32_t>(std::max<int64_t>(record.last_seen, 0)),
+                              {record.services, record.address}});
+  }
+  if (net_ && !answer.entries.empty()) (void)net_->Send(id, answer);
+}
+
+void Discovery::Relay(PeerId from, const std::vector<wire::AddrEntry>& entries) {
+  if (!net_) return;
+  std::vector<PeerId> targets;
+  uint64_t rotation = 0;
+  {
+    util::MutexLock lock(mutex_);
+    for (const auto& [id, state] : peers_) {
+      if (id != from) targets.push_back(id);
+    }
+    rotation = relay_counter_++;
+  }
+  if (targets.empty()) return;
+  // A rotating start spreads successive relays over all peers.
+  const size_t start = static_cast<size_t>(rotation % targets.size());
+  const wire::Addr message{entries};
+  for (size_t i = 0; i < std::min(options_.relay_fanout, targets.size()); ++i) {
+    (void)net_->Send(targets[(start + i) % targets.size()], message);
+  }
+}
+
+std::optional<wire::NetAddress> Discovery::NextOutbound(
+    const std::vector<wire::NetAddress>& current) {
+  std::vector<OutboundPeer> peers;
+  for (const auto& address : current) {
+    OutboundPeer peer{address, {}, {}};
+    if (auto record = db_.GetPeer(address)) {
+      peer.country = record->country;
+      peer.source_group = record->source_group;
+    }
+    peers.push_back(std::move(peer));
+  }
+  SelectionRules rules = options_.selection;
+  rules.now = options_.clock->UnixSeconds();
+  const auto pick = [&](const std::vector<PeerRecord>& records) {
+    std::vector<OutboundCandidate> candidates;
+    candidates.reserve(records.size());
+    for (const auto& r : records) {
+      if (db_.IsBanned(r.address)) continue;
+      candidates.push_back({r.address, r.score, r.country, r.source_group, r.last_attempt});
+    }
+    return SelectOutbound(candidates, peers, rules);
+  };
+  // Good peers first; then anyone not banned (a young database has few good peers).
+  auto next = pick(db_.GetGoodPeers(std::numeric_limits<size_t>::max()));
+  if (!next) next = pick(db_.GetPeers(std::numeric_limits<size_t>::max()));
+  if (!next) {
+    QueryDNSSeedsIfNeeded();
+    return std::nullopt;
+  }
+  db_.RecordConnectionAttempt(*next);
+  return next;
+}
+
+std::optional<PeerId> Discovery::ChooseEvictionVictim(const std::vector<PeerInfo>& inbound) {
+  std::vector<EvictionCandidate> candidates;
+  for (const auto& info : inbound) {
+    EvictionCandidate c;
+    c.id = info.id;
+    c.address = info.address;
+    if (info.min_ping) c.min_ping = *info.min_ping;
+    // Not through the handshake yet: the youngest of all (never protected for uptime).
+    const auto since = info.connected_since == std::chrono::system_clock::time_point{}
+                           ? options_.clock->Now()
+                           : info.connected_since;
+    c.connected_since =
+        std::chrono::duration_cast<std::chrono::seconds>(since.time_since_epoch()).count();
+    c.protected_peer = std::any_of(whitelist_.begin(), whitelist_.end(),
+                                   [&](const Subnet& s) { return s.Contains(info.address); });
+    if (auto record = db_.GetPeer(db_.Canonical(info.address))) {
+      c.last_block = record->last_block;
+      c.last_tx = record->last_tx;
+      c.score = record->score;
+    }
+    candidates.push_back(std::move(c));
+  }
+  return SelectNodeToEvict(std::move(candidates), options_.eviction);
+}
+
+}  // namespace parthenon::p2p
