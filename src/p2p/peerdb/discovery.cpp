@@ -169,8 +169,11 @@ void Discovery::OnPeerDisconnected(const PeerInfo& info) {
     case DisconnectReason::kHandshakeTimeout:
     case DisconnectReason::kWrongNetwork:
     case DisconnectReason::kObsoleteVersion:
+    case DisconnectReason::kTlsRequired:  // it does not speak TLS and we require it
+    case DisconnectReason::kTlsFailed:    // handshake or verification (pin, CA, expiry) failed
       db_.RecordFailedConnection(info.address);
       break;
+    case DisconnectReason::kTlsUpgrade:  // not a failure: redialled with TLS at once
     case DisconnectReason::kNone:
     case DisconnectReason::kRequested:
     case DisconnectReason::kShutdown:
