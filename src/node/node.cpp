@@ -12,6 +12,7 @@
 #include "rpc/chain_methods.h"
 #include "rpc/cookie.h"
 #include "rpc/net_methods.h"
+#include "rpc/peerdb_methods.h"
 #include "rpc/tls_methods.h"
 #include "rpc/wallet_methods.h"
 #include "util/logging.h"
@@ -117,6 +118,8 @@ std::expected<void, std::string> Node::StartNetwork() {
   options.listen = config_.listen;
   options.port = config_.port;
   if (!config_.bind.empty()) options.bind_addresses = config_.bind;
+  // --connect: only those peers (no automatic outbound connections); else --addnode peers are
+  // kept connected and the peer database fills the other outbound slots.
   options.add_nodes = HostsWithPorts(config_.connect.empty() ? config_.addnode : config_.connect,
                                      params.default_port);
   options.max_connections = static_cast<size_t>(config_.max_connections);
@@ -125,16 +128,66 @@ std::expected<void, std::string> Node::StartNetwork() {
   options.whitelist = config_.whitelist;
   options.start_height = [this] { return chainstate_->Tip().height; };
   if (auto tls = ConfigureTls(options); !tls) return tls;
+  if (auto peers = OpenPeerDatabase(options); !peers) return peers;
   network_ = std::make_unique<p2p::NetworkManager>(options);
   // ChainSync installs the network callbacks (blocks, transactions, headers, inventory) and
   // subscribes to the chainstate's events; it must exist before the network starts.
   sync_ = std::make_unique<p2p::ChainSync>(*network_, *chainstate_);
+  ObservePeers();
   sync_->Start();
   if (auto started = network_->Start(); !started) {
     return std::unexpected("cannot start the P2P network on port " + std::to_string(config_.port) + ": " +
                            std::string(p2p::ToString(started.error())));
   }
+  discovery_->QueryDNSSeedsIfNeeded();
   return {};
+}
+
+std::expected<void, std::string> Node::OpenPeerDatabase(p2p::NetworkManager::Options& options) {
+  peer_db_ = std::make_unique<p2p::PeerDatabase>(p2p::PeerDatabase::Options{
+      .ban_duration = std::chrono::seconds(config_.ban_duration_seconds),
+      .score_threshold = config_.score_threshold});
+  auto opened = peer_db_->Open(chainstate_->Column(storage::Column::kPeers),
+                               chainstate_->Column(storage::Column::kBans));
+  if (!opened) return std::unexpected("cannot open the peer database: " + std::string(p2p::ToString(opened.error())));
+  if (config_.geoip_db) {
+    auto geoip = p2p::GeoIp::Open(config_.geoip_db->string());
+    if (!geoip) return std::unexpected("--geoip-db: " + geoip.error());
+    geoip_ = std::move(*geoip);
+  }
+  peer_policy_ = std::make_unique<p2p::PeerDbPolicy>(*peer_db_, config_.whitelist);
+  options.policy = peer_policy_.get();
+  p2p::Discovery::Options discovery;
+  discovery.default_port = chainstate_->params().default_port;
+  discovery.bootstrap = HostsWithPorts(config_.addnode, discovery.default_port);
+  discovery.dns_seeds = config_.dns_seeds;
+  discovery.local_services = options.services;
+  discovery.whitelist = config_.whitelist;
+  discovery.geoip = geoip_.get();
+  discovery_ = std::make_unique<p2p::Discovery>(*peer_db_, discovery);
+  if (config_.connect.empty()) discovery_->Install(options);
+  NodeLog().info("peer database: {} peers, {} banned", peer_db_->GetPeerCount(), peer_db_->GetBannedCount());
+  return {};
+}
+
+void Node::ObservePeers() {
+  discovery_->Attach(*network_);
+  network_->AddObserver({
+      .on_connected = [this](const p2p::PeerInfo& info) { discovery_->OnPeerConnected(info); },
+      .on_disconnected = [this](const p2p::PeerInfo& info) { discovery_->OnPeerDisconnected(info); },
+      .on_message =
+          [this](p2p::PeerId id, const p2p::wire::Message& message) {
+            if (discovery_->OnMessage(id, message)) return;
+            const bool block = std::holds_alternative<p2p::wire::BlockMessage>(message);
+            const bool tx = std::holds_alternative<p2p::wire::TxMessage>(message);
+            if (!block && !tx) return;
+            const auto peer = network_->GetPeer(id);
+            if (!peer) return;
+            const auto address = peer_db_->Canonical(peer->address);
+            if (block) (void)peer_db_->RecordBlockReceived(address);
+            if (tx) (void)peer_db_->RecordTxReceived(address);
+          },
+  });
 }
 
 std::expected<void, std::string> Node::ConfigureTls(p2p::NetworkManager::Options& options) const {
@@ -174,6 +227,7 @@ std::expected<void, std::string> Node::StartRpc() {
   rpc::RegisterChainMethods(dispatcher_, *chainstate_);
   rpc::RegisterNetMethods(dispatcher_, *network_);
   rpc::RegisterTlsMethods(dispatcher_, *network_);
+  rpc::RegisterPeerDbMethods(dispatcher_, *peer_db_, *network_);
   rpc::RegisterWalletMethods(dispatcher_, *wallet_, chainstate_->params());
   RegisterNodeMethods();
   http_ = std::make_unique<rpc::HttpServer>(
@@ -232,6 +286,11 @@ void Node::Stop() {
   if (network_) network_->Stop();
   if (sync_) sync_->Stop();
   sync_.reset();
+  network_.reset();
+  discovery_.reset();
+  peer_policy_.reset();
+  if (peer_db_) peer_db_->Close();
+  peer_db_.reset();
   wallet_.reset();
   if (chainstate_) {
     if (auto flushed = chainstate_->Flush(); !flushed) {

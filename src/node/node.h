@@ -2,7 +2,7 @@
 // manager and the RPC server, wires them together, and holds the data directory's lock.
 //
 // Start-up order: lock the data directory → logging → chainstate (recovers a consistent tip) →
-// wallet → TLS identity → network with relay/sync → RPC (writes the cookie) → miner. Stop() runs
+// wallet → peer database and discovery → TLS identity → network with relay/sync → RPC (writes the cookie) → miner. Stop() runs
 // it backwards.
 //
 // Thread-safety: Start/Stop/Wait from one thread (the daemon's main thread); RequestStop() from
@@ -19,6 +19,10 @@
 #include "chain/chainstate.h"
 #include "node/config.h"
 #include "p2p/handlers/chain_sync.h"
+#include "p2p/peerdb/discovery.h"
+#include "p2p/peerdb/geoip.h"
+#include "p2p/peerdb/peer_database.h"
+#include "p2p/peerdb/peer_db_policy.h"
 #include "p2p/network_manager.h"
 #include <nlohmann/json.hpp>
 
@@ -53,6 +57,7 @@ class Node {
 
   chain::Chainstate& chainstate() { return *chainstate_; }
   p2p::NetworkManager& network() { return *network_; }
+  p2p::PeerDatabase& peer_database() { return *peer_db_; }
   wallet::Wallet& wallet() { return *wallet_; }
   const NodeConfig& config() const { return config_; }
   uint16_t rpc_port() const { return rpc_port_; }
@@ -62,6 +67,8 @@ class Node {
   explicit Node(NodeConfig config) : config_(std::move(config)) {}
   [[nodiscard]] std::expected<void, std::string> StartComponents();
   [[nodiscard]] std::expected<void, std::string> StartNetwork();
+  [[nodiscard]] std::expected<void, std::string> OpenPeerDatabase(p2p::NetworkManager::Options& options);
+  void ObservePeers();
   [[nodiscard]] std::expected<void, std::string> StartRpc();
   [[nodiscard]] std::expected<void, std::string> ConfigureTls(p2p::NetworkManager::Options& options) const;
   void RegisterNodeMethods();
@@ -76,6 +83,10 @@ class Node {
   int lock_fd_ = -1;
   std::unique_ptr<chain::Chainstate> chainstate_;
   std::unique_ptr<wallet::Wallet> wallet_;
+  std::unique_ptr<p2p::PeerDatabase> peer_db_;
+  std::unique_ptr<p2p::PeerDbPolicy> peer_policy_;
+  std::unique_ptr<p2p::GeoIp> geoip_;
+  std::unique_ptr<p2p::Discovery> discovery_;
   std::unique_ptr<p2p::NetworkManager> network_;
   std::unique_ptr<p2p::ChainSync> sync_;  // relay and headers-first sync
   rpc::Dispatcher dispatcher_;

@@ -680,6 +680,9 @@ void NetworkManager::Impl::OnHandshakeComplete(PeerHandle& h) {
             ToString(h.direction), h.address.ToString(), info.version, info.user_agent,
             info.start_height);
   if (on_connected) on_connected(info);
+  for (const auto& observer : observers) {
+    if (observer.on_connected) observer.on_connected(info);
+  }
 }
 
 void NetworkManager::Impl::OnSessionEnded(PeerHandle& h, const detail::Ending& ending) {
@@ -706,7 +709,13 @@ void NetworkManager::Impl::OnSessionEnded(PeerHandle& h, const detail::Ending& e
     PeerDebug(h.id, "closed before handshake: {} reason={} {}", h.address.ToString(),
               ToString(ending.reason), ending.detail);
   }
-  if (on_disconnected) on_disconnected(h.Snapshot());
+  if (on_disconnected || !observers.empty()) {
+    const PeerInfo snapshot = h.Snapshot();
+    if (on_disconnected) on_disconnected(snapshot);
+    for (const auto& observer : observers) {
+      if (observer.on_disconnected) observer.on_disconnected(snapshot);
+    }
+  }
 }
 
 std::vector<PeerInfo> NetworkManager::Impl::GetPeers() const {
@@ -832,6 +841,8 @@ void NetworkManager::SetOnMessage(MessageCallback callback) {
 void NetworkManager::SetOnPeerConnected(PeerCallback callback) {
   impl_->on_connected = std::move(callback);
 }
+void NetworkManager::AddObserver(PeerObserver observer) { impl_->observers.push_back(std::move(observer)); }
+
 void NetworkManager::SetOnPeerDisconnected(PeerCallback callback) {
   impl_->on_disconnected = std::move(callback);
 }

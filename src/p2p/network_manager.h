@@ -202,6 +202,16 @@ class NetworkManager {
   // disconnect_detail set.
   void SetOnPeerDisconnected(PeerCallback callback);
 
+  // Further listeners of peer events, called after the Set* callbacks, in the order added
+  // (e.g. the peer database's discovery beside relay/sync). Same threads and rules as those.
+  // REQUIRES: before Start().
+  struct PeerObserver {
+    PeerCallback on_connected;
+    PeerCallback on_disconnected;
+    MessageCallback on_message;
+  };
+  void AddObserver(PeerObserver observer);
+
   class Impl;
 
  private:

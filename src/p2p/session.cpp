@@ -243,6 +243,9 @@ class Session {
             },
             [&](const auto&) -> std::optional<Ending> {
               if (manager_.on_message) manager_.on_message(h_->id, message);
+              for (const auto& observer : manager_.observers) {
+                if (observer.on_message) observer.on_message(h_->id, message);
+              }
               return std::nullopt;
             },
         },

@@ -152,6 +152,7 @@ class NetworkManager::Impl {
   MessageCallback on_message;
   PeerCallback on_connected;
   PeerCallback on_disconnected;
+  std::vector<NetworkManager::PeerObserver> observers;
 
  private:
   asio::awaitable<void> AcceptLoop(detail::tcp::acceptor& acceptor);
