@@ -566,6 +566,22 @@ NetResult<void> NetworkManager::Impl::DisconnectPeer(PeerId id) {
   return {};
 }
 
+size_t NetworkManager::Impl::PingAll() {
+  std::vector<std::shared_ptr<PeerHandle>> handles;
+  {
+    util::MutexLock lock(mutex_);
+    for (const auto& [id, h] : peers_) handles.push_back(h);
+  }
+  for (const auto& h : handles) {
+    {
+      util::MutexLock lock(h->mutex);
+      h->ping_requested = true;
+    }
+    asio::post(h->strand, [h] { h->watchdog_wake.cancel(); });
+  }
+  return handles.size();
+}
+
 NetResult<MisbehaviorAction> NetworkManager::Impl::ReportMisbehavior(
     PeerId id, const Misbehavior& misbehavior) {
   std::shared_ptr<PeerHandle> h;
@@ -810,6 +826,7 @@ void NetworkManager::RemovePeer(const std::string& host, uint16_t port) {
   impl_->RemovePeer(host, port);
 }
 NetResult<void> NetworkManager::DisconnectPeer(PeerId id) { return impl_->DisconnectPeer(id); }
+size_t NetworkManager::PingAll() { return impl_->PingAll(); }
 NetResult<MisbehaviorAction> NetworkManager::ReportMisbehavior(PeerId id,
                                                                const Misbehavior& misbehavior) {
   return impl_->ReportMisbehavior(id, misbehavior);

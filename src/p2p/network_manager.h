@@ -164,6 +164,9 @@ class NetworkManager {
   void RemovePeer(const std::string& host, uint16_t port);
   // Closes the connection (reason kRequested). An add-node target is dialled again later.
   [[nodiscard]] NetResult<void> DisconnectPeer(PeerId id);
+  // Sends a ping to every connected peer now (unless one is outstanding), so getpeerinfo's
+  // ping times are fresh; returns how many peers were asked.
+  size_t PingAll();
   // Hands misbehaviour found by a message handler (relay, sync) to the policy, the one place
   // where it is judged, and carries out its verdict (ignore, disconnect, ban). Returns the
   // verdict; kUnknownPeer if the peer is gone.

@@ -108,6 +108,11 @@ class Session {
     co_return Ending{DisconnectReason::kConnectFailed, "connect timeout"};
   }
 
+  bool TakePingRequest() {
+    util::MutexLock lock(h_->mutex);
+    return std::exchange(h_->ping_requested, false);
+  }
+
   std::optional<Ending> TakeCloseRequest() {
     util::MutexLock lock(h_->mutex);
     return h_->close_request;
@@ -354,6 +359,7 @@ class Session {
         if (now >= deadline) co_return Ending{DisconnectReason::kPingTimeout, "no pong"};
         next = std::min(next, deadline);
       } else {
+        if (TakePingRequest()) next_ping_ = now;
         if (now >= next_ping_) {
           const uint64_t nonce = manager_.RandomNonce();
           ping_.OnSent(nonce, now);

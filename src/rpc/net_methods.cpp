@@ -149,6 +149,12 @@ void RegisterNetMethods(Dispatcher& dispatcher, p2p::NetworkManager& network) {
                        }});
   dispatcher.Register({"addnode", "node command", "add|remove|onetry a peer to keep connected (host:port).",
                        [&network](const json& params) { return AddNode(network, params); }});
+  dispatcher.Register({"ping", "", "Sends a ping to every peer now; round trips show in getpeerinfo's pingtime.",
+                       [&network, no_params](const json& params) -> Result<json> {
+                         PARTHENON_TRY(no_params(params));
+                         network.PingAll();
+                         return nullptr;
+                       }});
   dispatcher.Register({"disconnectnode", "[address] [nodeid]", "Disconnects a peer by address or id.",
                        [&network](const json& params) { return DisconnectNode(network, params); }});
 }

@@ -1,5 +1,5 @@
 // RPC methods about the network: getpeerinfo, getnetworkinfo, getconnectioncount, addnode,
-// disconnectnode, getnettotals. Also the JSON of one peer, shared with REST.
+// disconnectnode, ping, getnettotals. Also the JSON of one peer, shared with REST.
 #pragma once
 
 #include <nlohmann/json.hpp>

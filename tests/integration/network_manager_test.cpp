@@ -278,6 +278,29 @@ TEST(NetworkManagerTest, PingsKeepAnIdleLinkAliveAndMeasureLatency) {
   EXPECT_GE(peer.received_per_command.at("pong").messages, 5u);
 }
 
+TEST(NetworkManagerTest, PingAllPingsEveryPeerNow) {
+  auto options = TestOptions("127.0.13.3");
+  options.ping_interval = std::chrono::hours(1);  // only the first ping and PingAll's
+  TestNode a(options);
+  auto options_b = options;
+  options_b.bind_addresses = {"127.0.13.4"};
+  options_b.outbound_bind_address = "127.0.13.4";
+  TestNode b(options_b);
+  a.Start();
+  b.Start();
+  Link(b, a);
+  auto pongs = [&a] {
+    const auto peers = a.net().GetPeers();
+    if (peers.empty()) return uint64_t{0};
+    const auto it = peers[0].received_per_command.find("pong");
+    return it == peers[0].received_per_command.end() ? uint64_t{0} : it->second.messages;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return pongs() == 1; }));  // the ping sent on connect
+  EXPECT_EQ(a.net().PingAll(), 1u);
+  ASSERT_TRUE(WaitUntil([&] { return pongs() == 2; }));
+  EXPECT_TRUE(a.net().GetPeers().at(0).ping.has_value());
+}
+
 TEST(NetworkManagerTest, InactivityAndUnansweredPingsDisconnect) {
   {
     auto options = TestOptions("127.0.14.1");

@@ -72,6 +72,7 @@ struct PeerHandle {
   mutable util::Mutex mutex;
   transport::SendQueue queue GUARDED_BY(mutex);
   std::optional<Ending> close_request GUARDED_BY(mutex);
+  bool ping_requested GUARDED_BY(mutex) = false;  // PingAll(): ping at the next watchdog turn
   PeerInfo info GUARDED_BY(mutex);  // per-command maps are built from the arrays by Snapshot()
   std::array<CommandStats, wire::kCommandCount + 1> sent GUARDED_BY(mutex){};
   std::array<CommandStats, wire::kCommandCount + 1> received GUARDED_BY(mutex){};
@@ -103,6 +104,7 @@ class NetworkManager::Impl {
   std::vector<uint16_t> ListenPorts() const EXCLUDES(mutex_);
   NetResult<void> AddPeer(const std::string& host, uint16_t port) EXCLUDES(mutex_);
   void RemovePeer(const std::string& host, uint16_t port) EXCLUDES(mutex_);
+  size_t PingAll() EXCLUDES(mutex_);
   NetResult<void> DisconnectPeer(PeerId id) EXCLUDES(mutex_);
   NetResult<MisbehaviorAction> ReportMisbehavior(PeerId id, const Misbehavior& misbehavior)
       EXCLUDES(mutex_);
