@@ -691,10 +691,9 @@ void NetworkManager::Impl::OnHandshakeComplete(PeerHandle& h) {
     h.info.connected_since = options_.clock->Now();
   }
   const PeerInfo info = h.Snapshot();
-  util::Log(util::LogCategory::kNet)
-      .info("peer={} connected: {} {} version={} agent=\"{}\" height={}", h.id,
-            ToString(h.direction), h.address.ToString(), info.version, info.user_agent,
-            info.start_height);
+  LifecycleInfo("peer={} connected: {} {} version={} agent=\"{}\" height={}", h.id,
+                ToString(h.direction), h.address.ToString(), info.version, info.user_agent,
+                info.start_height);
   if (on_connected) on_connected(info);
   for (const auto& observer : observers) {
     if (observer.on_connected) observer.on_connected(info);
@@ -718,9 +717,8 @@ void NetworkManager::Impl::OnSessionEnded(PeerHandle& h, const detail::Ending& e
   }
   // Sessions that never got through the handshake are peer-triggerable: debug, rate-limited.
   if (was_connected || h.direction == Direction::kOutbound) {
-    util::Log(util::LogCategory::kNet)
-        .info("peer={} disconnected: {} {} reason={} {}", h.id, ToString(h.direction),
-              h.address.ToString(), ToString(ending.reason), ending.detail);
+    LifecycleInfo("peer={} disconnected: {} {} reason={} {}", h.id, ToString(h.direction),
+                  h.address.ToString(), ToString(ending.reason), ending.detail);
   } else {
     PeerDebug(h.id, "closed before handshake: {} reason={} {}", h.address.ToString(),
               ToString(ending.reason), ending.detail);

@@ -148,6 +148,22 @@ class NetworkManager::Impl {
     log.debug("peer={} {}", id, fmt::format(format, std::forward<Args>(args)...));
   }
 
+  // Connection lifecycle lines (info level): a peer can open and close connections in a loop, so
+  // these are rate-limited as well, and say how many similar lines were dropped.
+  template <class... Args>
+  void LifecycleInfo(fmt::format_string<Args...> format, Args&&... args) {
+    auto& log = util::Log(util::LogCategory::kNet);
+    if (!log.should_log(spdlog::level::info)) return;
+    const auto suppressed = lifecycle_log_limiter_.Allow();
+    if (!suppressed) return;
+    const std::string line = fmt::format(format, std::forward<Args>(args)...);
+    if (*suppressed == 0) {
+      log.info("{}", line);
+    } else {
+      log.info("{} ({} similar lines suppressed)", line, *suppressed);
+    }
+  }
+
   // Callbacks: set before Start(), constant afterwards.
   BlockCallback on_block;
   TransactionCallback on_transaction;
@@ -183,6 +199,7 @@ class NetworkManager::Impl {
   std::vector<uint16_t> listen_ports_;                     // constant after Start
   std::optional<asio::steady_timer> outbound_timer_;       // Start/Stop; then its strand
   util::LogRateLimiter log_limiter_{20, 100};
+  util::LogRateLimiter lifecycle_log_limiter_{20, 200};
 
   mutable util::Mutex mutex_;
   util::CondVar idle_;  // signalled when a session or dialer ends
