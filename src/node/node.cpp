@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "consensus/script.h"
+#include "node/endpoints.h"
 #include "p2p/transport/certificate.h"
 #include "rpc/chain_methods.h"
 #include "rpc/cookie.h"
@@ -40,17 +41,6 @@ std::expected<int, std::string> LockDataDir(const std::filesystem::path& datadir
   }
   std::ofstream(datadir / kPidFileName, std::ios::trunc) << ::getpid() << '\n';
   return fd;
-}
-
-std::vector<std::string> HostsWithPorts(const std::vector<std::string>& nodes, uint16_t default_port) {
-  std::vector<std::string> out;
-  for (const std::string& node : nodes) {
-    const bool has_port = node.rfind(':') != std::string::npos &&
-                          (node.front() == '[' ? node.find("]:") != std::string::npos
-                                               : node.find(':') == node.rfind(':'));
-    out.push_back(has_port ? node : node + ":" + std::to_string(default_port));
-  }
-  return out;
 }
 
 }  // namespace
