@@ -7,9 +7,9 @@
 
 namespace parthenon::node {
 
-// "host:port" for each entry, adding `default_port` where none is given. Accepts "host",
-// "host:port", "1.2.3.4", "[v6]", "[v6]:port" and a bare IPv6 address ("::1"), which gets
-// brackets so the port can follow.
+// "host:port" for each entry (see p2p::wire::SplitHostPort), adding `default_port` where none is
+// given; IPv6 hosts get brackets. Entries that are not host[:port] are dropped (the config parser
+// reports them).
 std::vector<std::string> HostsWithPorts(const std::vector<std::string>& nodes, uint16_t default_port);
 
 }  // namespace parthenon::node

@@ -149,7 +149,10 @@ std::expected<void, std::string> Node::OpenPeerDatabase(p2p::NetworkManager::Opt
   options.policy = peer_policy_.get();
   p2p::Discovery::Options discovery;
   discovery.default_port = chainstate_->params().default_port;
-  discovery.bootstrap = HostsWithPorts(config_.addnode, discovery.default_port);
+  // The database holds addresses; named --addnode peers are kept connected by the manager only.
+  for (const std::string& node : HostsWithPorts(config_.addnode, discovery.default_port)) {
+    if (p2p::wire::NetAddress::ParseEndpoint(node)) discovery.bootstrap.push_back(node);
+  }
   discovery.dns_seeds = config_.dns_seeds;
   discovery.local_services = options.services;
   discovery.whitelist = config_.whitelist;

@@ -163,10 +163,10 @@ NetResult<void> NetworkManager::Impl::Start() {
     threads_.emplace_back([this] { io_.run(); });
   }
   for (const auto& node : options_.add_nodes) {
-    if (auto endpoint = wire::NetAddress::ParseEndpoint(node)) {
-      (void)AddPeer(endpoint->HostString(), endpoint->port());
+    if (auto target = wire::SplitHostPort(node, options_.port)) {
+      (void)AddPeer(target->host, target->port);
     } else {
-      (void)AddPeer(node, options_.port);
+      util::Log(util::LogCategory::kNet).warn("add node '{}' is not host[:port]; ignored", node);
     }
   }
   if (options_.address_source) {

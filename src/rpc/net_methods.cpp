@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "p2p/wire/net_address.h"
 #include "p2p/wire/protocol.h"
 #include "rpc/params.h"
 #include "rpc/tls_methods.h"
@@ -20,26 +21,6 @@ json CommandStatsToJson(const std::map<std::string, p2p::CommandStats, std::less
   return out;
 }
 
-std::pair<std::string, uint16_t> SplitHostPort(const std::string& node, uint16_t default_port) {
-  // "[v6]:port", "host:port" (one colon) or a bare host / bare IPv6.
-  if (!node.empty() && node.front() == '[') {
-    const size_t close = node.find(']');
-    if (close != std::string::npos && close + 2 < node.size() && node[close + 1] == ':') {
-      return {node.substr(1, close - 1), static_cast<uint16_t>(std::stoi(node.substr(close + 2)))};
-    }
-    return {node.substr(1, close == std::string::npos ? std::string::npos : close - 1), default_port};
-  }
-  const size_t colon = node.rfind(':');
-  if (colon != std::string::npos && node.find(':') == colon) {
-    const std::string port = node.substr(colon + 1);
-    if (!port.empty() && port.find_first_not_of("0123456789") == std::string::npos && port.size() <= 5) {
-      const int value = std::stoi(port);
-      if (value > 0 && value <= 65535) return {node.substr(0, colon), static_cast<uint16_t>(value)};
-    }
-  }
-  return {node, default_port};
-}
-
 Result<json> AddNode(p2p::NetworkManager& network, const json& params) {
   Params p(params, {"node", "command"});
   PARTHENON_TRY(p.CheckShape());
@@ -48,8 +29,11 @@ Result<json> AddNode(p2p::NetworkManager& network, const json& params) {
   auto command = p.String(1);
   if (!command) return std::unexpected(command.error());
   const auto ports = network.ListenPorts();
-  const auto [host, port] = SplitHostPort(*node, ports.empty() ? 0 : ports.front());
-  if (port == 0) return MakeError(ErrorCode::kInvalidParameter, "give the port: host:port");
+  const auto target = p2p::wire::SplitHostPort(*node, ports.empty() ? 0 : ports.front());
+  if (!target || target->port == 0) {
+    return MakeError(ErrorCode::kInvalidParameter, "node must be host:port, [ipv6]:port or host");
+  }
+  const auto& [host, port] = *target;
   if (*command == "add" || *command == "onetry") {
     auto added = network.AddPeer(host, port);
     if (!added) return MakeError(ErrorCode::kClientNodeAlreadyAdded, std::string(p2p::ToString(added.error())));

@@ -278,6 +278,17 @@ TEST(NetworkManagerTest, PingsKeepAnIdleLinkAliveAndMeasureLatency) {
   EXPECT_GE(peer.received_per_command.at("pong").messages, 5u);
 }
 
+TEST(NetworkManagerTest, AddNodeByNameAndPortConnects) {
+  auto options = TestOptions("127.0.0.1");
+  TestNode a(options);
+  a.Start();
+  auto options_b = TestOptions("127.0.0.1");
+  options_b.add_nodes = {"localhost:" + std::to_string(a.port())};  // a name, as --addnode allows
+  TestNode b(options_b);
+  b.Start();
+  EXPECT_TRUE(WaitUntil([&] { return a.ConnectedPeers() == 1 && b.ConnectedPeers() == 1; }));
+}
+
 TEST(NetworkManagerTest, PingAllPingsEveryPeerNow) {
   auto options = TestOptions("127.0.13.3");
   options.ping_interval = std::chrono::hours(1);  // only the first ping and PingAll's

@@ -188,4 +188,36 @@ std::string NetAddress::ToString() const {
   return IsIPv4() ? HostString() + ':' + port : '[' + HostString() + "]:" + port;
 }
 
+std::string HostPort::ToString() const {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::optional<HostPort> SplitHostPort(std::string_view text, uint16_t default_port) {
+  std::string_view host = text;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = text.substr(1, close - 1);
+    const std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (!rest.starts_with(':')) return std::nullopt;
+      port_text = rest.substr(1);
+    }
+  } else if (const size_t colon = text.find(':');
+             colon != std::string_view::npos && colon == text.rfind(':')) {
+    host = text.substr(0, colon);  // exactly one colon: host:port (more: a bare IPv6 address)
+    port_text = text.substr(colon + 1);
+  }
+  if (host.empty()) return std::nullopt;
+  uint16_t port = default_port;
+  if (!port_text.empty() || text.ends_with(':')) {
+    const auto number = ParseNumber(port_text, 10, 5);
+    if (!number || *number == 0 || *number > 0xffff) return std::nullopt;
+    port = static_cast<uint16_t>(*number);
+  }
+  return HostPort{std::string(host), port};
+}
+
 }  // namespace parthenon::p2p::wire

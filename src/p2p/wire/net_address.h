@@ -49,4 +49,18 @@ class NetAddress {
   uint16_t port_ = 0;
 };
 
+// A peer given by name or address, as on a command line: "host", "host:port", "1.2.3.4:8333",
+// "[::1]:8333", "[::1]" or a bare IPv6 address ("::1", which cannot carry a port).
+struct HostPort {
+  std::string host;  // name or address, without brackets
+  uint16_t port = 0;
+  // "host:port", with brackets around an IPv6 host.
+  std::string ToString() const;
+  bool operator==(const HostPort&) const = default;
+};
+
+// Splits `text`, using `default_port` where none is given. nullopt for an empty host or a port
+// that is not a number from 1 to 65535.
+std::optional<HostPort> SplitHostPort(std::string_view text, uint16_t default_port);
+
 }  // namespace parthenon::p2p::wire

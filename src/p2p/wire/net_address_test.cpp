@@ -67,5 +67,20 @@ TEST(NetAddressTest, FormatsAndParsesBackEveryTextForm) {
   }
 }
 
+TEST(SplitHostPort, NamesAddressesAndDefaults) {
+  EXPECT_EQ(SplitHostPort("seed.example", 8333), (HostPort{"seed.example", 8333}));
+  EXPECT_EQ(SplitHostPort("localhost:18444", 8333), (HostPort{"localhost", 18444}));
+  EXPECT_EQ(SplitHostPort("10.0.0.1:9000", 8333), (HostPort{"10.0.0.1", 9000}));
+  EXPECT_EQ(SplitHostPort("[::1]:9000", 8333), (HostPort{"::1", 9000}));
+  EXPECT_EQ(SplitHostPort("[2001:db8::1]", 8333), (HostPort{"2001:db8::1", 8333}));
+  EXPECT_EQ(SplitHostPort("::1", 8333), (HostPort{"::1", 8333}));  // bare IPv6: no port
+  EXPECT_EQ(SplitHostPort("::1", 8333)->ToString(), "[::1]:8333");
+  EXPECT_EQ(SplitHostPort("seed.example:1", 8333)->ToString(), "seed.example:1");
+  for (std::string_view bad : {"", ":8333", "host:", "host:0", "host:65536", "host:x", "[::1",
+                               "[::1]x", "[]:1"}) {
+    EXPECT_FALSE(SplitHostPort(bad, 8333).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace parthenon::p2p::wire
