@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "net_bench_options.h"
 #include "p2p/network_manager.h"
 #include "p2p/wire/frame.h"
 
@@ -31,23 +32,7 @@ using namespace std::chrono_literals;
 
 const wire::Magic kMagic = wire::kRegtestMagic;
 
-NetworkManager::Options BenchOptions(const std::string& ip) {
-  NetworkManager::Options options;
-  options.magic = kMagic;
-  options.port = 0;
-  options.bind_addresses = {ip};
-  options.outbound_bind_address = ip;
-  options.io_threads = 1;
-  options.max_messages_per_second = 1e9;  // measure the transport, not the rate limit
-  options.message_burst = 1e9;
-  options.max_bytes_per_second = 1e12;
-  options.byte_burst = 1e12;
-  options.max_send_queue_messages = 1'000'000;
-  options.max_send_queue_bytes = 512u << 20;
-  options.max_inbound = 1000;
-  options.max_connections = 1000;
-  return options;
-}
+NetworkManager::Options BenchOptions(const std::string& ip) { return bench::UnthrottledOptions(ip); }
 
 void WaitFor(const std::function<bool()>& predicate) {
   while (!predicate()) std::this_thread::sleep_for(1ms);

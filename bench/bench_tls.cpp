@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "net_bench_options.h"
 #include "p2p/network_manager.h"
 #include "p2p/transport/certificate.h"
 #include "p2p/wire/frame.h"
@@ -43,21 +44,7 @@ const transport::Identity& BenchIdentity() {
 }
 
 NetworkManager::Options BenchOptions(const std::string& ip, bool tls) {
-  NetworkManager::Options options;
-  options.magic = kMagic;
-  options.port = 0;
-  options.bind_addresses = {ip};
-  options.outbound_bind_address = ip;
-  options.io_threads = 1;
-  options.max_messages_per_second = 1e9;  // measure the transport, not the rate limit
-  options.message_burst = 1e9;
-  options.max_bytes_per_second = 1e12;
-  options.byte_burst = 1e12;
-  options.max_send_queue_messages = 1'000'000;
-  options.max_send_queue_bytes = 512u << 20;
-  options.max_inbound = 100'000;
-  options.max_connections = 100'000;
-  options.max_inbound_per_ip = 100'000;
+  NetworkManager::Options options = bench::UnthrottledOptions(ip);
   if (tls) {
     options.tls.mode = transport::TlsMode::kRequired;
     options.tls.cert_file = BenchIdentity().cert_path;
