@@ -63,6 +63,19 @@ cli a generatetoaddress 3 "$address" >/dev/null
 wait_for "b to reach height 3" "[ \"\$(cli b getblockcount)\" = 3 ]"
 [ "$(cli a getbestblockhash)" = "$(cli b getbestblockhash)" ] || fail "tips differ"
 
+# REST and metrics answer with the same credentials and show the same chain.
+auth="__cookie__:$(cut -d: -f2 "$work/a/regtest/.cookie")"
+info=$(curl -s -u "$auth" "http://127.0.0.1:$(rpc_port a)/api/v1/node/info")
+echo "$info" | grep -q '"success":true' || fail "REST info: $info"
+echo "$info" | grep -q '"blocks":3' || fail "REST info does not show height 3: $info"
+peers=$(curl -s -u "$auth" "http://127.0.0.1:$(rpc_port a)/api/v1/node/peers")
+echo "$peers" | grep -q '"state":"connected"' || fail "REST peers: $peers"
+metrics=$(curl -s -u "$auth" "http://127.0.0.1:$(rpc_port a)/metrics")
+echo "$metrics" | grep -q '^parthenon_chain_height 3$' || fail "metrics lack the chain height"
+echo "$metrics" | grep -q '^parthenon_peers{direction="inbound",state="connected"} 1$' || fail "metrics lack the peer"
+echo "$metrics" | grep -q 'parthenon_p2p_messages_total{direction="sent",command="block"}' || fail "metrics lack block traffic"
+cli b getsyncstatus | grep -q '"height": 3' || fail "getsyncstatus does not show height 3"
+
 # RPC without credentials is refused.
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{"method":"getblockcount"}' "http://127.0.0.1:$(rpc_port a)/" || true)
 [ "$code" = 401 ] || fail "RPC without credentials answered $code, expected 401"
