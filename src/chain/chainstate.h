@@ -115,6 +115,10 @@ class Chainstate {
   std::optional<primitives::BlockHeader> GetHeader(const crypto::Uint256& hash) const;
   std::optional<int32_t> GetHeight(const crypto::Uint256& hash) const;
   [[nodiscard]] Result<primitives::Block> GetBlock(const crypto::Uint256& hash) const;
+  // The block's stored bytes (its wire encoding with witness data), checked against the
+  // store's record checksum and the indexed header hash, without decoding the transactions.
+  // Read outside the chainstate's locks. kNotFound, kCorruption (file and offset named).
+  [[nodiscard]] Result<util::Bytes> GetBlockBytes(const crypto::Uint256& hash) const;
   // Hashes of the active chain: tip, then back 1, 2, 4, ... ending with genesis.
   std::vector<crypto::Uint256> GetLocator() const;
   // Headers of the active chain after the first locator hash we have on it, up to `stop_hash`
@@ -129,6 +133,14 @@ class Chainstate {
   [[nodiscard]] Result<crypto::Uint256> UtxoSetHash() const;
 
   bool MempoolContains(const crypto::Uint256& txid) const;
+  // A pool transaction by txid, or by wtxid when `by_wtxid` (BIP339 relay), with its fee rate.
+  struct MempoolTx {
+    primitives::Transaction tx;
+    crypto::Uint256 txid;
+    crypto::Uint256 wtxid;
+    int64_t fee_per_kvb = 0;  // base units per 1000 virtual bytes (BIP133 feefilter units)
+  };
+  std::optional<MempoolTx> MempoolLookup(const crypto::Uint256& hash, bool by_wtxid) const;
   std::optional<primitives::Transaction> MempoolGet(const crypto::Uint256& txid) const;
   std::vector<crypto::Uint256> MempoolTxids() const;
   MempoolInfo GetMempoolInfo() const;

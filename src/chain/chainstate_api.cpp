@@ -98,6 +98,25 @@ Result<primitives::Block> Chainstate::GetBlock(const crypto::Uint256& hash) cons
   return impl_->ReadBlock(&copy);  // the store is thread-safe; read outside the lock
 }
 
+Result<util::Bytes> Chainstate::GetBlockBytes(const crypto::Uint256& hash) const {
+  storage::FilePos pos;
+  {
+    util::MutexLock lock(impl_->mutex);
+    const BlockIndexEntry* entry = impl_->index.Find(hash);
+    if (entry == nullptr || !entry->HaveData()) return Fail(ErrorCode::kNotFound, hash.ToHex());
+    pos = entry->data_pos;
+  }
+  auto bytes = impl_->blocks->Read(pos);  // the store is thread-safe; read outside the lock
+  if (!bytes) return std::unexpected(Error::Storage(bytes.error()));
+  if (bytes->size() < primitives::BlockHeader::kSize ||
+      crypto::Sha256d(util::ByteSpan(bytes->data(), primitives::BlockHeader::kSize)) != hash) {
+    return Fail(ErrorCode::kCorruption,
+                "block " + hash.ToHex() + " in " + impl_->blocks->FilePath(pos.file).string() +
+                    " offset " + std::to_string(pos.offset) + " does not match its header");
+  }
+  return std::move(*bytes);
+}
+
 std::vector<crypto::Uint256> Chainstate::GetLocator() const {
   util::MutexLock lock(impl_->mutex);
   std::vector<crypto::Uint256> locator;
@@ -187,6 +206,17 @@ std::optional<primitives::Transaction> Chainstate::MempoolGet(const crypto::Uint
   const MempoolEntry* entry = impl_->pool_txs.Get(txid);
   if (entry == nullptr) return std::nullopt;
   return entry->tx;
+}
+
+std::optional<Chainstate::MempoolTx> Chainstate::MempoolLookup(const crypto::Uint256& hash,
+                                                               bool by_wtxid) const {
+  util::MutexLock lock(impl_->mutex);
+  std::optional<crypto::Uint256> txid = hash;
+  if (by_wtxid) txid = impl_->pool_txs.TxidOfWtxid(hash);
+  const MempoolEntry* entry = txid ? impl_->pool_txs.Get(*txid) : nullptr;
+  if (entry == nullptr) return std::nullopt;
+  const int64_t fee_per_kvb = entry->vsize > 0 ? entry->fee * 1000 / entry->vsize : 0;
+  return MempoolTx{entry->tx, entry->txid, primitives::Wtxid(entry->tx), fee_per_kvb};
 }
 
 std::vector<crypto::Uint256> Chainstate::MempoolTxids() const {

@@ -145,7 +145,9 @@ std::expected<void, std::string> Node::OpenPeerDatabase(p2p::NetworkManager::Opt
     if (!geoip) return std::unexpected("--geoip-db: " + geoip.error());
     geoip_ = std::move(*geoip);
   }
-  peer_policy_ = std::make_unique<p2p::PeerDbPolicy>(*peer_db_, config_.whitelist);
+  peer_store_ = std::make_unique<p2p::PeerDbStore>(*peer_db_);
+  peer_policy_ = std::make_unique<p2p::PeerPolicy>(
+      p2p::PeerPolicy::Options{.store = peer_store_.get(), .whitelist = config_.whitelist});
   options.policy = peer_policy_.get();
   p2p::Discovery::Options discovery;
   discovery.default_port = chainstate_->params().default_port;
@@ -156,6 +158,10 @@ std::expected<void, std::string> Node::OpenPeerDatabase(p2p::NetworkManager::Opt
   discovery.dns_seeds = config_.dns_seeds;
   discovery.local_services = options.services;
   discovery.whitelist = config_.whitelist;
+  // Regtest is a local test chain: only loopback and private addresses are stored and dialled.
+  discovery.scope = chainstate_->params().network == consensus::Network::kRegtest
+                        ? p2p::AddressScope::kLocal
+                        : p2p::AddressScope::kPublic;
   discovery.geoip = geoip_.get();
   discovery_ = std::make_unique<p2p::Discovery>(*peer_db_, discovery);
   if (config_.connect.empty()) discovery_->Install(options);
@@ -282,6 +288,7 @@ void Node::Stop() {
   network_.reset();
   discovery_.reset();
   peer_policy_.reset();
+  peer_store_.reset();
   if (peer_db_) peer_db_->Close();
   peer_db_.reset();
   wallet_.reset();

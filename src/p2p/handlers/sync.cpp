@@ -69,11 +69,31 @@ void ChainSync::Impl::MaybeStartHeadersSync(SteadyTime now, Effects& fx) {
 }
 
 void ChainSync::Impl::Handle(PeerId id, const wire::GetHeaders& getheaders, Effects& fx) {
+  if (getheaders.locator.empty()) {
+    // Bitcoin Core: an empty locator asks for the hash_stop header alone (nothing if unknown).
+    if (auto header = chain_.GetHeader(getheaders.stop_hash)) fx.Send(id, wire::Headers{{*header}});
+    return;
+  }
   auto headers = chain_.HeadersAfter(getheaders.locator, getheaders.stop_hash,
                                      wire::kMaxHeadersEntries);
   Peer& peer = *FindPeer(id);
   if (!headers.empty()) peer.known.Insert(headers.back().Hash());
   fx.Send(id, wire::Headers{std::move(headers)});
+}
+
+// getblocks (bcoin and old clients sync this way): an inv of up to 500 block hashes of our active
+// chain after the fork point with the locator, ending at hash_stop.
+void ChainSync::Impl::Handle(PeerId id, const wire::GetBlocks& getblocks, Effects& fx) {
+  constexpr size_t kMaxGetBlocksInv = 500;
+  const auto headers = chain_.HeadersAfter(getblocks.locator, getblocks.stop_hash, kMaxGetBlocksInv);
+  if (headers.empty()) return;
+  wire::Inv inv;
+  inv.items.reserve(headers.size());
+  for (const auto& header : headers) inv.items.push_back({wire::InvType::kBlock, header.Hash()});
+  Peer& peer = *FindPeer(id);
+  peer.getblocks_continue.reset();
+  if (headers.size() == kMaxGetBlocksInv) peer.getblocks_continue = inv.items.back().hash;
+  fx.Send(id, std::move(inv));
 }
 
 void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message) {
@@ -101,18 +121,10 @@ void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message) {
     Peer* peer = running_ ? FindPeer(id) : nullptr;
     if (!peer) return;
     if (!connects) {
-      // An answer to our locator must connect (it ends at genesis): a wrong-chain or lying
-      // peer. An unsolicited announcement may just be ahead of us: ask for the gap.
-      if (solicited || ++peer->unconnecting_headers > options_.max_unconnecting_headers) {
-        fx.Report(id, {.kind = MisbehaviorKind::kInvalidHeaders, .command = "headers",
-                       .score = options_.invalid_headers_score,
-                       .detail = "headers do not connect to our chain"});
-        if (sync_peer_ == id) sync_peer_.reset();
-      } else {
-        SendGetHeaders(id, std::nullopt, now, fx);
-      }
+      HandleUnconnecting(id, *peer, solicited, now, fx);
     } else {
       peer->unconnecting_headers = 0;
+      peer->unconnecting_answers = 0;
       const size_t accepted = outcome->accepted;
       for (size_t i = 0; i < accepted; ++i) peer->known.Insert(headers[i].Hash());
       if (accepted > 0) {
@@ -122,7 +134,6 @@ void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message) {
       }
       if (outcome->error) {
         fx.Report(id, {.kind = MisbehaviorKind::kInvalidHeaders, .command = "headers",
-                       .score = options_.invalid_headers_score,
                        .detail = outcome->error->Message()});
         if (sync_peer_ == id) sync_peer_.reset();
       } else if (headers.size() == wire::kMaxHeadersEntries) {
@@ -136,6 +147,27 @@ void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message) {
     }
   }
   Flush(fx);
+}
+
+// Headers whose first parent we do not know. Our getheaders always carries our genesis in its
+// locator, so a peer on our chain answers with headers that connect: two answers in a row that
+// do not mean another chain (one could be an announcement that crossed our request). An
+// unsolicited announcement may just be ahead of us: ask for the gap, up to a tolerance.
+void ChainSync::Impl::HandleUnconnecting(PeerId id, Peer& peer, bool solicited, SteadyTime now,
+                                         Effects& fx) {
+  if (sync_peer_ == id) sync_peer_.reset();
+  if (solicited && ++peer.unconnecting_answers >= 2) {
+    fx.Report(id, {.kind = MisbehaviorKind::kWrongChain, .command = "headers",
+                   .detail = "headers never connect to our genesis"});
+    return;
+  }
+  if (!solicited && ++peer.unconnecting_headers > options_.max_unconnecting_headers) {
+    fx.Report(id, {.kind = MisbehaviorKind::kUnconnectingHeaders, .command = "headers",
+                   .detail = fmt::format("{} header announcements did not connect",
+                                         peer.unconnecting_headers)});
+    return;
+  }
+  SendGetHeaders(id, std::nullopt, now, fx);
 }
 
 // --- block download ---
@@ -198,8 +230,11 @@ void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
     for (const auto& [id, peer] : peers_) {
       const size_t load = block_requests_.CountFor(id);
       if (load >= options_.max_blocks_in_flight_per_peer || peer.failed.Contains(hash)) continue;
-      const int rank = peer.known.Contains(hash) ? 2 : peer.best_height >= height ? 1 : 0;
+      int rank = peer.known.Contains(hash) ? 3 : peer.best_height >= height ? 2 : 0;
       if (rank == 0) continue;
+      // A peer that was late with this block is asked again only if nobody else can serve it
+      // (a lone peer under load must not stall the download for ever).
+      if (peer.stalled.Contains(hash)) rank = 1;
       if (!chosen || rank > chosen_rank || (rank == chosen_rank && load < chosen_load)) {
         chosen = id;
         chosen_rank = rank;
@@ -219,7 +254,7 @@ void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
   std::map<PeerId, size_t> undelivered;
   for (const auto& [hash, id] : block_requests_.TakeExpired(now)) {
     if (Peer* peer = FindPeer(id)) {
-      peer->failed.Insert(hash);  // never asked again for it; ScheduleBlocks picks another
+      peer->stalled.Insert(hash);  // ScheduleBlocks prefers another peer for it
       ++undelivered[id];
     }
   }
@@ -232,7 +267,6 @@ void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
   }
   for (const auto& [id, count] : undelivered) {
     fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getdata",
-                   .score = options_.unresponsive_score,
                    .detail = fmt::format("{} requested items not delivered in time", count)});
   }
   for (auto& [id, peer] : peers_) {
@@ -240,7 +274,7 @@ void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
       peer.headers_deadline.reset();
       if (sync_peer_ == id) sync_peer_.reset();
       fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getheaders",
-                     .score = options_.unresponsive_score, .detail = "no headers reply"});
+                     .detail = "no headers reply"});
     }
   }
 }
@@ -262,7 +296,6 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block) {
       received_.Erase(hash);
       if (Blames(outcome.error())) {
         fx.Report(id, {.kind = MisbehaviorKind::kInvalidBlock, .command = "block",
-                       .score = options_.invalid_block_score,
                        .detail = outcome.error().Message()});
       }
     } else if (*outcome == chain::BlockOutcome::kOrphan) {

@@ -100,6 +100,7 @@ size_t Discovery::QueryDNSSeeds() {
   size_t added = 0;
   for (const auto& seed : seeds) {
     for (const auto& address : Resolve(seed, options_.default_port)) {
+      if (!InScope(address, options_.scope)) continue;
       added += db_.AddPeer(address, wire::kNodeNetwork, options_.clock->UnixSeconds());
     }
   }
@@ -133,7 +134,8 @@ void Discovery::OnPeerConnected(const PeerInfo& info) {
         info.id, PeerState{canonical, info.address, info.direction, false,
                            transport::TokenBucket(options_.addr_rate_per_second,
                                                   options_.addr_burst,
-                                                  options_.clock->SteadyNow())});
+                                                  options_.clock->SteadyNow()),
+                           info.addrv2});
     local = local_address_;
   }
   if (info.direction == Direction::kOutbound) {
@@ -151,10 +153,9 @@ void Discovery::OnPeerConnected(const PeerInfo& info) {
   if (!net_) return;
   if (info.direction == Direction::kOutbound) (void)net_->Send(info.id, wire::GetAddr{});
   if (local) {
-    wire::Addr self;
-    self.entries.push_back({static_cast<uint32_t>(options_.clock->UnixSeconds()),
-                            {options_.local_services, *local}});
-    (void)net_->Send(info.id, self);
+    SendAddresses(info.id, info.addrv2,
+                  {{static_cast<uint32_t>(options_.clock->UnixSeconds()),
+                    {options_.local_services, *local}}});
   }
 }
 
@@ -186,6 +187,8 @@ void Discovery::OnPeerDisconnected(const PeerInfo& info) {
     case DisconnectReason::kWriteTimeout:
     case DisconnectReason::kSendQueueFull:
     case DisconnectReason::kMisbehavior:
+    case DisconnectReason::kDiscouraged:  // the policy charged it already
+    case DisconnectReason::kWrongChain:   // the policy marked it (not dialled for a long while)
     case DisconnectReason::kBanned:
       break;
   }
@@ -194,6 +197,19 @@ void Discovery::OnPeerDisconnected(const PeerInfo& info) {
 bool Discovery::OnMessage(PeerId id, const wire::Message& message) {
   if (const auto* addr = std::get_if<wire::Addr>(&message)) {
     HandleAddr(id, *addr);
+    return true;
+  }
+  if (const auto* addrv2 = std::get_if<wire::AddrV2>(&message)) {
+    // BIP155: IPv4/IPv6 entries are stored like addr entries; other networks (Tor, I2P, CJDNS,
+    // unknown ids) cannot be dialled by this node and are dropped, as Core drops what it
+    // does not support.
+    wire::Addr converted;
+    for (const auto& entry : addrv2->entries) {
+      if (auto address = entry.ToNetAddress()) {
+        converted.entries.push_back({entry.time, {entry.services, *address}});
+      }
+    }
+    HandleAddr(id, converted);
     return true;
   }
   if (std::holds_alternative<wire::GetAddr>(message)) {
@@ -227,7 +243,7 @@ void Discovery::HandleAddr(PeerId id, const wire::Addr& addr) {
   for (size_t i = 0; i < allowed; ++i) {
     const auto& entry = addr.entries[i];
     const auto& address = entry.service.address;
-    if (!IsRoutableForGossip(address) || address == local || address == remote) continue;
+    if (!InScope(address, options_.scope) || address == local || address == remote) continue;
     if (db_.IsBanned(address)) continue;
     // Times from the future are clamped; ancient ones are stored as seen 5 days ago (Core).
     int64_t seen = std::min<int64_t>(entry.time, now);
@@ -248,32 +264,52 @@ void Discovery::HandleGetAddr(PeerId id) {
     if (it == peers_.end() || it->second.answered_getaddr) return;  // once per connection
     it->second.answered_getaddr = true;
   }
-  wire::Addr answer;
-  for (const auto& record : db_.GetGoodPeers(options_.max_addr_response)) {
-    if (!IsRoutableForGossip(record.address)) continue;
-    answer.entries.push_back({static_cast<uint32_t>(std::max<int64_t>(record.last_seen, 0)),
-                              {record.services, record.address}});
+  bool v2 = false;
+  {
+    util::MutexLock lock(mutex_);
+    if (auto it = peers_.find(id); it != peers_.end()) v2 = it->second.addrv2;
   }
-  if (net_ && !answer.entries.empty()) (void)net_->Send(id, answer);
+  std::vector<wire::AddrEntry> answer;
+  for (const auto& record : db_.GetGoodPeers(options_.max_addr_response)) {
+    if (!InScope(record.address, options_.scope)) continue;
+    answer.push_back({static_cast<uint32_t>(std::max<int64_t>(record.last_seen, 0)),
+                      {record.services, record.address}});
+  }
+  if (!answer.empty()) SendAddresses(id, v2, answer);
+}
+
+void Discovery::SendAddresses(PeerId id, bool v2, const std::vector<wire::AddrEntry>& entries) {
+  if (!net_) return;
+  if (!v2) {
+    (void)net_->Send(id, wire::Addr{entries});
+    return;
+  }
+  wire::AddrV2 message;
+  message.entries.reserve(entries.size());
+  for (const auto& entry : entries) {
+    message.entries.push_back(
+        wire::AddrV2Entry::FromNetAddress(entry.time, entry.service.services, entry.service.address));
+  }
+  (void)net_->Send(id, message);
 }
 
 void Discovery::Relay(PeerId from, const std::vector<wire::AddrEntry>& entries) {
   if (!net_) return;
-  std::vector<PeerId> targets;
+  std::vector<std::pair<PeerId, bool>> targets;  // peer, wants addrv2
   uint64_t rotation = 0;
   {
     util::MutexLock lock(mutex_);
     for (const auto& [id, state] : peers_) {
-      if (id != from) targets.push_back(id);
+      if (id != from) targets.emplace_back(id, state.addrv2);
     }
     rotation = relay_counter_++;
   }
   if (targets.empty()) return;
   // A rotating start spreads successive relays over all peers.
   const size_t start = static_cast<size_t>(rotation % targets.size());
-  const wire::Addr message{entries};
   for (size_t i = 0; i < std::min(options_.relay_fanout, targets.size()); ++i) {
-    (void)net_->Send(targets[(start + i) % targets.size()], message);
+    const auto& [id, v2] = targets[(start + i) % targets.size()];
+    SendAddresses(id, v2, entries);
   }
 }
 
@@ -294,7 +330,8 @@ std::optional<wire::NetAddress> Discovery::NextOutbound(
     std::vector<OutboundCandidate> candidates;
     candidates.reserve(records.size());
     for (const auto& r : records) {
-      if (db_.IsBanned(r.address)) continue;
+      if (db_.IsBanned(r.address) || r.wrong_chain_until > rules.now) continue;
+      if (!InScope(r.address, options_.scope)) continue;
       candidates.push_back({r.address, r.score, r.country, r.source_group, r.last_attempt});
     }
     return SelectOutbound(candidates, peers, rules);

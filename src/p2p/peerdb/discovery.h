@@ -22,6 +22,7 @@
 
 #include "p2p/network_manager.h"
 #include "p2p/peerdb/geoip.h"
+#include "p2p/peerdb/netgroup.h"
 #include "p2p/peerdb/peer_database.h"
 #include "p2p/peerdb/selection.h"
 #include "p2p/transport/rate_limiter.h"
@@ -47,6 +48,9 @@ class Discovery {
     SelectionRules selection;                // now is filled in on each call
     EvictionRules eviction;
     std::vector<std::string> whitelist;      // IPs/subnets never evicted (as --whitelist)
+    // Addresses stored from gossip, DNS and bootstrap, and dialled (the node: kPublic on main
+    // and testnet, kLocal on regtest). Others are dropped (and not relayed).
+    AddressScope scope = AddressScope::kPublic;
     const util::Clock* clock = &util::RealClock();  // must outlive Discovery
     const GeoIp* geoip = nullptr;            // --geoip-db; must outlive Discovery
   };
@@ -73,7 +77,7 @@ class Discovery {
   // Forwarded from the manager's callbacks.
   void OnPeerConnected(const PeerInfo& info) EXCLUDES(mutex_);
   void OnPeerDisconnected(const PeerInfo& info) EXCLUDES(mutex_);
-  // Handles addr and getaddr; false for any other message.
+  // Handles addr, addrv2 and getaddr; false for any other message.
   bool OnMessage(PeerId id, const wire::Message& message) EXCLUDES(mutex_);
 
   // The hooks Install() sets.
@@ -89,10 +93,12 @@ class Discovery {
     Direction direction = Direction::kInbound;
     bool answered_getaddr = false;
     transport::TokenBucket addr_budget;
+    bool addrv2 = false;  // it sent sendaddrv2: our addresses go to it as addrv2
   };
   void HandleAddr(PeerId id, const wire::Addr& addr) EXCLUDES(mutex_);
   void HandleGetAddr(PeerId id) EXCLUDES(mutex_);
   void Relay(PeerId from, const std::vector<wire::AddrEntry>& entries) EXCLUDES(mutex_);
+  void SendAddresses(PeerId id, bool v2, const std::vector<wire::AddrEntry>& entries);
 
   // Constant after construction (net_ after Attach).
   PeerDatabase& db_;

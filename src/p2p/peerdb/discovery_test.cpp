@@ -21,7 +21,8 @@ wire::Addr ManyAddresses(int first, int count, uint32_t time) {
 TEST(DiscoveryTest, AddrProcessingIsRateLimitedPerPeer) {
   util::ManualClock clock;
   PeerDatabase db({.clock = &clock});
-  Discovery discovery(db, {.clock = &clock});  // not attached: nothing is sent
+  // Not attached: nothing is sent. Private 10/8 entries: a local (regtest) scope.
+  Discovery discovery(db, {.scope = AddressScope::kLocal, .clock = &clock});
   PeerInfo peer;
   peer.id = 7;
   peer.address = *wire::NetAddress::Parse("192.0.2.1", 5555);
