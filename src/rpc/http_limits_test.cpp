@@ -151,44 +151,49 @@ void ExpectRefusedWith(const std::string& answer, const std::string& status) {
   }
 }
 
+// Opens a connection, sends `head`, then `flood` bytes of `fill` (stopping when the server
+// closes), and reads the answer; records the process's RSS around it.
+struct FloodOutcome {
+  std::string answer;
+  size_t flood_bytes_sent = 0;
+  size_t rss_growth = 0;
+};
+FloodOutcome Flood(uint16_t port, std::string_view head, size_t flood, char fill) {
+  const size_t before = ResidentBytes();
+  RawClient attacker(port);
+  EXPECT_TRUE(attacker.connected());
+  EXPECT_TRUE(attacker.Send(head));
+  FloodOutcome outcome{.flood_bytes_sent = attacker.SendFill(flood, fill)};
+  outcome.answer = attacker.ReadAll();
+  const size_t after = ResidentBytes();
+  outcome.rss_growth = after - std::min(after, before);
+  ::testing::Test::RecordProperty("rss_before_kib", std::to_string(before / 1024));
+  ::testing::Test::RecordProperty("rss_after_kib", std::to_string(after / 1024));
+  ::testing::Test::RecordProperty("flood_bytes_sent_before_close", std::to_string(outcome.flood_bytes_sent));
+  return outcome;
+}
+
 TEST_F(HttpLimitsTest, HugeContentLengthIsRefusedBeforeTheBodyAndBeforeAuthentication) {
   Start({});
-  const size_t before = ResidentBytes();
-  RawClient attacker(port_);
-  ASSERT_TRUE(attacker.connected());
-  ASSERT_TRUE(attacker.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n"));
-  const size_t sent = attacker.SendFill(1024 * kMiB, '[');
-  const std::string answer = attacker.ReadAll();
-  const size_t after = ResidentBytes();
-  RecordProperty("rss_before_kib", std::to_string(before / 1024));
-  RecordProperty("rss_after_kib", std::to_string(after / 1024));
-  RecordProperty("body_bytes_sent_before_close", std::to_string(sent));
-  ExpectRefusedWith(answer, "413");
-  EXPECT_LT(sent, 1024 * kMiB) << "the server read the whole body";
-  EXPECT_LT(after - std::min(after, before), kRssGrowthBound);
+  const FloodOutcome outcome =
+      Flood(port_, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n", 1024 * kMiB, '[');
+  ExpectRefusedWith(outcome.answer, "413");
+  EXPECT_LT(outcome.flood_bytes_sent, 1024 * kMiB) << "the server read the whole body";
+  EXPECT_LT(outcome.rss_growth, kRssGrowthBound);
   EXPECT_TRUE(HonestCallsSucceed());
 }
 
 TEST_F(HttpLimitsTest, HugeRequestLineIsRefusedWithoutBufferingIt) {
   Start({});
-  const size_t before = ResidentBytes();
-  RawClient attacker(port_);
-  ASSERT_TRUE(attacker.connected());
-  ASSERT_TRUE(attacker.Send("GET /"));
-  const size_t sent = attacker.SendFill(512 * kMiB, 'a');
-  const std::string answer = attacker.ReadAll();
-  const size_t after = ResidentBytes();
-  RecordProperty("rss_before_kib", std::to_string(before / 1024));
-  RecordProperty("rss_after_kib", std::to_string(after / 1024));
-  ExpectRefusedWith(answer, "414");
-  EXPECT_LT(sent, 512 * kMiB);
-  EXPECT_LT(after - std::min(after, before), kRssGrowthBound);
+  const FloodOutcome outcome = Flood(port_, "GET /", 512 * kMiB, 'a');
+  ExpectRefusedWith(outcome.answer, "414");
+  EXPECT_LT(outcome.flood_bytes_sent, 512 * kMiB);
+  EXPECT_LT(outcome.rss_growth, kRssGrowthBound);
   EXPECT_TRUE(HonestCallsSucceed());
 }
 
 TEST_F(HttpLimitsTest, TooManyOrTooLargeHeadersGet431) {
   Start({});
-  const size_t before = ResidentBytes();
   {
     RawClient many(port_);
     std::string head = "GET /metrics HTTP/1.1\r\n" + AuthorizationLine();
@@ -196,13 +201,9 @@ TEST_F(HttpLimitsTest, TooManyOrTooLargeHeadersGet431) {
     ASSERT_TRUE(many.Send(head + "\r\n"));
     ExpectRefusedWith(many.ReadAll(), "431");
   }
-  {
-    RawClient endless(port_);
-    ASSERT_TRUE(endless.Send("GET /metrics HTTP/1.1\r\nX-Endless: "));
-    endless.SendFill(256 * kMiB, 'b');
-    ExpectRefusedWith(endless.ReadAll(), "431");
-  }
-  EXPECT_LT(ResidentBytes() - std::min(ResidentBytes(), before), kRssGrowthBound);
+  const FloodOutcome endless = Flood(port_, "GET /metrics HTTP/1.1\r\nX-Endless: ", 256 * kMiB, 'b');
+  ExpectRefusedWith(endless.answer, "431");
+  EXPECT_LT(endless.rss_growth, kRssGrowthBound);
   EXPECT_TRUE(HonestCallsSucceed());
 }
 

@@ -259,10 +259,10 @@ void HttpServer::Impl::Admit(tcp::socket socket) {
 
 asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket, std::shared_ptr<ConnectionSlot> slot,
                                               std::shared_ptr<ConnectionHandle> handle) {
-  if (handle->closed) co_return;
   const std::string peer = Describe(socket);
   Connection connection{.socket = std::move(socket), .slot = *slot, .peer = peer};
-  // Runs also when `io` is destroyed with this frame suspended.
+  // Leaves the table however the coroutine ends, also when `io` is destroyed with this frame
+  // suspended.
   struct Registration {
     ConnectionTable& table;
     const ConnectionSlot* slot;
@@ -272,6 +272,7 @@ asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket, std::shared_pt
       table.Remove(slot);
     }
   } registration{connections, slot.get(), *handle};
+  if (handle->closed) co_return;  // evicted, or Stop(), before this coroutine started
   handle->connection = &connection;
   while (co_await ServeOne(connection)) {
   }

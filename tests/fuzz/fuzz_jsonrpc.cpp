@@ -1,6 +1,6 @@
 // Fuzz target: the JSON-RPC request path (Dispatcher::HandleBody: depth pre-scan, parse, batch
 // handling, dispatch to methods, response building) on arbitrary bytes, with a few dummy methods
-// like the node's: one echoing its params, one reading typed params, one failing, one throwing.
+// like the node's: one echoing its params, one reading typed (and optional) params, one failing, one throwing.
 // Properties: nothing crashes, overflows the stack or leaks; the answer is empty (notifications
 // only) or JSON: a response object, or a non-empty array of them, each with an "id" and a
 // "result" or an "error" {code, message}.
@@ -12,6 +12,7 @@
 #include "fuzz_check.h"
 #include "rpc/dispatcher.h"
 #include "rpc/params.h"
+#include "util/result.h"
 
 namespace {
 
@@ -23,15 +24,16 @@ const parthenon::rpc::Dispatcher& FuzzDispatcher() {
     auto* d = new parthenon::rpc::Dispatcher();
     d->Register({.name = "echo", .arguments = "[value]", .description = "Echoes its params.",
                  .handler = [](const json& params) -> Result<json> { return params; }});
-    d->Register({.name = "add", .arguments = "a b", .description = "Adds.",
+    d->Register({.name = "label", .arguments = "height [name] [verbose]", .description = "Typed params.",
                  .handler = [](const json& params) -> Result<json> {
-                   parthenon::rpc::Params p(params, {"a", "b"});
-                   if (auto shape = p.CheckShape(); !shape) return std::unexpected(shape.error());
-                   auto a = p.Int(0, -1000, 1000);
-                   if (!a) return std::unexpected(a.error());
-                   auto b = p.Int(1, -1000, 1000);
-                   if (!b) return std::unexpected(b.error());
-                   return *a + *b;
+                   parthenon::rpc::Params p(params, {"height", "name", "verbose"});
+                   PARTHENON_TRY(p.CheckShape());
+                   auto height = p.Int(0, 0, 1'000'000);
+                   auto name = p.OptionalString(1);
+                   auto verbose = p.OptionalBool(2);
+                   if (!height || !name || !verbose) return parthenon::rpc::MakeError(
+                       parthenon::rpc::ErrorCode::kInvalidParams, "bad params");
+                   return json{{"height", *height}, {"name", name->value_or("")}, {"verbose", verbose->value_or(false)}};
                  }});
     d->Register({.name = "fail", .arguments = "", .description = "Fails.",
                  .handler = [](const json&) -> Result<json> {
