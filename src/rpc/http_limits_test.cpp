@@ -61,6 +61,7 @@ class RawClient {
   RawClient& operator=(const RawClient&) = delete;
 
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
 
   // False once the server has closed (or reset) the connection, or after the send timeout.
   bool Send(std::string_view bytes) {
@@ -306,6 +307,26 @@ TEST_F(HttpLimitsTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     ++count;
   }
   EXPECT_EQ(count, 3u);
+}
+
+TEST_F(HttpLimitsTest, ExpectContinueIsAnsweredAfterAuthenticationOnly) {
+  Start({});
+  const std::string body = R"({"jsonrpc":"2.0","method":"echo","params":[2],"id":1})";
+  const std::string head = "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n";
+  RawClient client(port_);
+  ASSERT_TRUE(client.Send(head + AuthorizationLine() + "\r\n"));
+  char interim[64] = {};
+  ASSERT_GT(::recv(client.fd(), interim, sizeof(interim) - 1, 0), 0);
+  EXPECT_EQ(std::string(interim), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(client.Send(body));
+  char answer[512] = {};
+  ASSERT_GT(::recv(client.fd(), answer, sizeof(answer) - 1, 0), 0);
+  EXPECT_TRUE(std::string(answer).starts_with("HTTP/1.1 200 OK"));
+
+  RawClient stranger(port_);
+  ASSERT_TRUE(stranger.Send(head + "\r\n"));
+  ExpectRefusedWith(stranger.ReadAll(), "401");
 }
 
 }  // namespace
