@@ -126,6 +126,8 @@ void LogEscapedException(std::exception_ptr exception, std::string_view what) {
     std::rethrow_exception(exception);
   } catch (const std::exception& e) {
     util::Log(util::LogCategory::kRpc).error("{} failed: {}", what, e.what());
+  } catch (...) {
+    util::Log(util::LogCategory::kRpc).error("{} failed: unknown exception", what);
   }
 }
 
