@@ -171,7 +171,8 @@ int main(int argc, char** argv) {
                "Example: parthenon-cli --chain=regtest getblockchaininfo\n"
                "Reports built from several RPCs: -getinfo (chain, heights, progress, connections, balance);\n"
                "-netinfo [0-4] (peers by direction and network; 1: peer table with ping, idle times, TLS,\n"
-               "score, country; 2: with addresses; 3: with versions; 4: with both)"};
+               "score, country; 2: with addresses; 3: with versions; 4: with both)",
+               "parthenon-cli"};
   Arguments args;
   auto rest = TakeReportFlags(argc, argv, args);
   if (!rest) {
