@@ -32,16 +32,20 @@ NetInfoInput Input() {
           .now = kNow};
 }
 
+// The counts part of every level, for Input().
+const std::string kCounts =
+    "         ipv4    ipv6   total     tls\n"
+    "in          1       1       2       0\n"
+    "out         1       0       1       1\n"
+    "total       2       1       3       1\n"
+    "\n"
+    "Listening ports: 18444\n";
+
 TEST(ClientReports, NetInfoLevelZeroCountsByDirectionAndNetwork) {
   EXPECT_EQ(FormatNetInfo(Input(), 0),
             "Parthenon client - server 70016/0.1.0 - chain regtest\n"
-            "\n"
-            "         ipv4    ipv6   total     tls\n"
-            "in          1       1       2       0\n"
-            "out         1       0       1       1\n"
-            "total       2       1       3       1\n"
-            "\n"
-            "Listening ports: 18444\n");
+            "\n" +
+                kCounts);
 }
 
 TEST(ClientReports, NetInfoPeerTableSortsInboundFirstByMinPing) {
@@ -53,13 +57,8 @@ TEST(ClientReports, NetInfoPeerTableSortsInboundFirstByMinPing) {
             "in   ipv4                              no   -3.0 --     0    3\n"
             "out  ipv4    0.25    0.41     2     5 yes   12.5 DE    10    1\n"
             "               ms      ms   sec   sec                 min\n"
-            "\n"
-            "         ipv4    ipv6   total     tls\n"
-            "in          1       1       2       0\n"
-            "out         1       0       1       1\n"
-            "total       2       1       3       1\n"
-            "\n"
-            "Listening ports: 18444\n");
+            "\n" +
+                kCounts);
 }
 
 TEST(ClientReports, NetInfoHigherLevelsAddAddressesAndVersions) {

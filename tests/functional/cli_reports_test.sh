@@ -6,13 +6,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "${1:?usage: cli_reports_test.sh <build dir>}"
 
-start_node a
-start_node b --addnode="127.0.0.1:$(p2p_port a)"
-wait_for "a and b to connect" "[ \"\$(cli a getconnectioncount)\" = 1 ] && [ \"\$(cli b getconnectioncount)\" = 1 ]"
-cli a generatetoaddress 3 "$(cli a getnewaddress)" >/dev/null
-wait_for "b to reach height 3" "[ \"\$(cli b getblockcount)\" = 3 ]"
-cli a ping >/dev/null
-wait_for "a ping round trip" "cli a getpeerinfo | grep -q pingtime"
+start_linked_pair 3
 
 expect() {  # text, pattern (grep -E), what
   grep -qE -- "$2" <<<"$1" || fail "$3: no /$2/ in:

@@ -48,6 +48,19 @@ cli() { local name=$1; shift; "$cli_bin" --chain=regtest --datadir="$work/$name"
 # HTTP Basic credentials of a node's cookie, for curl -u.
 cookie_auth() { echo "__cookie__:$(cut -d: -f2 "$work/$1/regtest/.cookie")"; }
 
+# Nodes a and b, b dialing a; a mines `blocks` blocks that reach b, and a has measured a ping
+# round trip to b (so per-peer ping fields and series exist).
+start_linked_pair() {
+  local blocks=$1
+  start_node a
+  start_node b --addnode="127.0.0.1:$(p2p_port a)"
+  wait_for "a and b to connect" "[ \"\$(cli a getconnectioncount)\" = 1 ] && [ \"\$(cli b getconnectioncount)\" = 1 ]"
+  cli a generatetoaddress "$blocks" "$(cli a getnewaddress)" >/dev/null
+  wait_for "b to reach height $blocks" "[ \"\$(cli b getblockcount)\" = $blocks ]"
+  cli a ping >/dev/null
+  wait_for "a ping round trip" "cli a getpeerinfo | grep -q pingtime"
+}
+
 # `stop` over RPC for every node given, then waits for each daemon to exit 0.
 stop_nodes() {
   for name in "$@"; do cli "$name" stop >/dev/null || fail "$name did not answer stop"; done

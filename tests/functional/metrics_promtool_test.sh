@@ -9,13 +9,7 @@ here=$(dirname "${BASH_SOURCE[0]}")
 source "$here/lib.sh" "${1:?usage: metrics_promtool_test.sh <build dir>}"
 command -v promtool >/dev/null || fail "promtool not found (scripts/install-deps.sh installs the prometheus package)"
 
-start_node a
-start_node b --addnode="127.0.0.1:$(p2p_port a)"
-wait_for "a and b to connect" "[ \"\$(cli a getconnectioncount)\" = 1 ] && [ \"\$(cli b getconnectioncount)\" = 1 ]"
-cli a generatetoaddress 1 "$(cli a getnewaddress)" >/dev/null
-wait_for "b to reach height 1" "[ \"\$(cli b getblockcount)\" = 1 ]"
-cli a ping >/dev/null
-wait_for "a ping round trip" "cli a getpeerinfo | grep -q pingtime"
+start_linked_pair 1
 
 for name in a b; do
   page="$work/$name.metrics"
