@@ -102,15 +102,20 @@ std::expected<std::vector<rpc::ReportAnswer>, std::string> CallBatch(const Argum
   return answers;
 }
 
+int PrintError(const std::string& message) {
+  std::cerr << message;
+  return 1;
+}
+
 int RunReport(const Arguments& args, uint16_t port, const rpc::Credentials& credentials) {
   if (args.report == Arguments::Report::kGetInfo) {
     auto answers = CallBatch(args, port, credentials, rpc::GetInfoCalls());
-    if (!answers) return std::cerr << answers.error(), 1;
+    if (!answers) return PrintError(answers.error());
     std::cout << rpc::FormatGetInfo(*answers);
     return 0;
   }
   auto answers = CallBatch(args, port, credentials, rpc::NetInfoCalls());
-  if (!answers) return std::cerr << answers.error(), 1;
+  if (!answers) return PrintError(answers.error());
   rpc::NetInfoInput input{.info = (*answers)[0].result,
                           .networkinfo = (*answers)[1].result,
                           .peerinfo = (*answers)[2].result,
@@ -119,7 +124,7 @@ int RunReport(const Arguments& args, uint16_t port, const rpc::Credentials& cred
                                      std::chrono::system_clock::now().time_since_epoch()).count()};
   if (args.netinfo_level >= 1) {
     auto scores = CallBatch(args, port, credentials, rpc::NetInfoScoreCalls(input.peerinfo));
-    if (!scores) return std::cerr << scores.error(), 1;
+    if (!scores) return PrintError(scores.error());
     input.scores = std::move(*scores);
   }
   std::cout << rpc::FormatNetInfo(input, args.netinfo_level);
