@@ -19,9 +19,19 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/contrib/part
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/contrib/grafana/parthenon.json DESTINATION ${CMAKE_INSTALL_DOCDIR}/grafana)
 
-# Man pages from --help (help2man, a Debian package). Without help2man the package has none.
-find_program(HELP2MAN help2man)
-if(HELP2MAN)
+# Man pages from --help (help2man, a Debian package), generated at build time. Without help2man
+# the package has none. Off by default in sanitizer and fuzzer builds, whose binaries are not
+# packaged (and would run instrumented at build time).
+if(CMAKE_CXX_FLAGS MATCHES "-fsanitize")
+  set(man_pages_default OFF)
+else()
+  set(man_pages_default ON)
+endif()
+option(PARTHENON_MAN_PAGES "Generate the man pages with help2man" ${man_pages_default})
+if(PARTHENON_MAN_PAGES)
+  find_program(HELP2MAN help2man)
+endif()
+if(PARTHENON_MAN_PAGES AND HELP2MAN)
   set(man_pages)
   foreach(program parthenon-node parthenon-cli)
     if(program STREQUAL "parthenon-node")
@@ -43,7 +53,7 @@ if(HELP2MAN)
   endforeach()
   add_custom_target(man_pages ALL DEPENDS ${man_pages})
   install(FILES ${man_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-else()
+elseif(PARTHENON_MAN_PAGES)
   message(STATUS "help2man not found: the package will have no man pages (scripts/install-deps.sh installs it)")
 endif()
 

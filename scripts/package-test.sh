@@ -66,11 +66,13 @@ done
 # The sample configuration documents every key the node reads (src/node/config.cpp kFileKeys),
 # each under its section.
 conf="$root/etc/parthenon/parthenon.conf"
+keys=$(grep -oE 'FileKey\{"[a-z]+", "[a-z_]+"' src/node/config.cpp | sed -E 's/FileKey\{"([a-z]+)", "([a-z_]+)"/\1 \2/')
+[ "$(wc -l <<<"$keys")" -ge 20 ] || fail "found only $(wc -l <<<"$keys") keys in src/node/config.cpp kFileKeys (format changed?)"
 while read -r section key; do
   awk -v s="[$section]" -v k="$key" '$0 == s {in_s = 1; next} /^\[/ {in_s = 0}
        in_s && $0 ~ "^#?" k " =" {found = 1} END {exit !found}' "$conf" ||
     fail "the sample configuration does not document [$section] $key"
-done < <(grep -oE 'FileKey\{"[a-z]+", "[a-z_]+"' src/node/config.cpp | sed -E 's/FileKey\{"([a-z]+)", "([a-z_]+)"/\1 \2/')
+done <<<"$keys"
 
 # Start the node as the unit would, in the throw-away root, on regtest and free ports.
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
