@@ -115,7 +115,11 @@ std::expected<void, std::string> Node::StartNetwork() {
   options.max_connections = static_cast<size_t>(config_.max_connections);
   options.max_outbound = static_cast<size_t>(config_.max_outbound);
   options.max_inbound = options.max_connections - std::min(options.max_connections, options.max_outbound);
-  options.whitelist = config_.whitelist;
+  // The manager's per-IP inbound limit takes bare IPs; subnets (validated by the config parser)
+  // reach the peer-database policy and discovery below, which exempt them from bans and eviction.
+  for (const std::string& entry : config_.whitelist) {
+    if (p2p::wire::NetAddress::Parse(entry, 0)) options.whitelist.push_back(entry);
+  }
   options.start_height = [this] { return chainstate_->Tip().height; };
   if (auto tls = ConfigureTls(options); !tls) return tls;
   if (auto peers = OpenPeerDatabase(options); !peers) return peers;
