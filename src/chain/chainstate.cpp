@@ -171,7 +171,8 @@ Result<void> Chainstate::Impl::VerifyRecentBlocks() {
 }
 
 Result<void> Chainstate::Impl::CheckUsable() const {
-  if (fatal) return Fail(ErrorCode::kShutDown, fatal->Message());
+  // The detail is what an operator needs ("disk full: <path>, N bytes free, writes stopped").
+  if (fatal) return Fail(ErrorCode::kShutDown, fatal->code == ErrorCode::kStorage ? fatal->detail : fatal->Message());
   return {};
 }
 

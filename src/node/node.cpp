@@ -251,6 +251,10 @@ void Node::MinerLoop() {
     auto block = chain::MineBlock(std::move(block_template->block), params, &mining_cancelled_);
     if (!block) continue;  // cancelled (or nonce space exhausted: try a fresh template)
     auto outcome = chainstate_->SubmitBlock(*block);
+    if (!outcome && chainstate_->StorageFault()) {
+      NodeLog().error("miner: stopped, writes are stopped: {}", *chainstate_->StorageFault());
+      return;
+    }
     if (!outcome) NodeLog().warn("miner: our block was rejected: {}", outcome.error().Message());
     // Regtest blocks cost nothing: pace them so a mining node does not flood its peers.
     if (params.network == consensus::Network::kRegtest) {
@@ -290,7 +294,10 @@ void Node::Stop() {
   peer_db_.reset();
   wallet_.reset();
   if (chainstate_) {
-    if (auto flushed = chainstate_->Flush(); !flushed) {
+    if (auto fault = chainstate_->StorageFault()) {
+      // Everything acknowledged is on disk already; a flush would only fail again.
+      NodeLog().warn("not flushing at shutdown: writes were stopped ({})", *fault);
+    } else if (auto flushed = chainstate_->Flush(); !flushed) {
       NodeLog().error("final flush failed: {}", flushed.error().Message());
     }
     chainstate_.reset();
