@@ -58,13 +58,24 @@ class ChainLogCapture {
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
 };
 
-TEST(StorageFaultTest, CorruptOldBlockIsReportedMarkedAndStoredAgain) {
+// A chain of `kBlocks` mined blocks in a temporary directory, through `env` (a fault injector).
+class StorageFaultTest : public ::testing::Test {
+ protected:
+  static constexpr int kBlocks = 10;
+  void SetUp() override {
+    chain.env = &env;
+    ASSERT_TRUE(chain.Open());
+    for (int i = 0; i < kBlocks; ++i) blocks.push_back(chain.Mine(PayTo(key)));
+  }
+
   storage::testing::TempDir dir;
-  TestChain chain(dir.path());
-  ASSERT_TRUE(chain.Open());
-  const auto key = crypto::KeyPair::Generate();
+  storage::FaultInjectingEnv env{storage::DefaultEnv()};
+  TestChain chain{dir.path()};
+  crypto::KeyPair key = crypto::KeyPair::Generate();
   std::vector<primitives::Block> blocks;
-  for (int i = 0; i < 10; ++i) blocks.push_back(chain.Mine(PayTo(key)));
+};
+
+TEST_F(StorageFaultTest, CorruptOldBlockIsReportedMarkedAndStoredAgain) {
   const primitives::Block& old = blocks[2];  // height 3
   const crypto::Uint256 hash = old.header.Hash();
   std::vector<std::pair<crypto::Uint256, int32_t>> reported;
@@ -93,7 +104,7 @@ TEST(StorageFaultTest, CorruptOldBlockIsReportedMarkedAndStoredAgain) {
   // The rest of the chain is untouched and keeps growing.
   EXPECT_TRUE(chain->GetBlock(blocks[3].header.Hash()));
   blocks.push_back(chain.Mine(PayTo(key)));
-  EXPECT_EQ(chain->Tip().height, 11);
+  EXPECT_EQ(chain->Tip().height, kBlocks + 1);
 
   // A good copy (as a peer would send it) is stored again and clears the mark.
   auto again = chain->SubmitBlock(old);
@@ -111,13 +122,7 @@ TEST(StorageFaultTest, CorruptOldBlockIsReportedMarkedAndStoredAgain) {
   EXPECT_TRUE(chain->BlocksToRefetch().empty());
 }
 
-TEST(StorageFaultTest, MarkSurvivesRestartUntilRefetched) {
-  storage::testing::TempDir dir;
-  TestChain chain(dir.path());
-  ASSERT_TRUE(chain.Open());
-  const auto key = crypto::KeyPair::Generate();
-  std::vector<primitives::Block> blocks;
-  for (int i = 0; i < 10; ++i) blocks.push_back(chain.Mine(PayTo(key)));
+TEST_F(StorageFaultTest, MarkSurvivesRestartUntilRefetched) {
   DamageStoredBlock(dir.path(), blocks[1]);
   EXPECT_FALSE(chain->GetBlock(blocks[1].header.Hash()));
   chain.Close();  // flushes the marked index entry
@@ -126,14 +131,7 @@ TEST(StorageFaultTest, MarkSurvivesRestartUntilRefetched) {
   EXPECT_EQ(chain->GetBlock(blocks[1].header.Hash()).error().code, ErrorCode::kCorruption);
 }
 
-TEST(StorageFaultTest, FullDiskStopsWritesWithTheFreeSpaceInTheMessage) {
-  storage::testing::TempDir dir;
-  storage::FaultInjectingEnv env(storage::DefaultEnv());
-  TestChain chain(dir.path());
-  chain.env = &env;
-  ASSERT_TRUE(chain.Open());
-  const auto key = crypto::KeyPair::Generate();
-  chain.Mine(PayTo(key));
+TEST_F(StorageFaultTest, FullDiskStopsWritesWithTheFreeSpaceInTheMessage) {
   env.SetFreeSpace(1234);
   const std::string expected = "disk full: " + (dir.path() / "blocks").string() + ", 1234 bytes free, writes stopped";
   auto refused = chain->SubmitBlock(chain.Build(PayTo(key)));
@@ -146,13 +144,13 @@ TEST(StorageFaultTest, FullDiskStopsWritesWithTheFreeSpaceInTheMessage) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kShutDown);
   EXPECT_EQ(refused.error().detail, expected);
-  EXPECT_EQ(chain->Tip().height, 1);
+  EXPECT_EQ(chain->Tip().height, kBlocks);
   chain.Close();  // no flush, no abort
   env.SetFreeSpace(std::nullopt);
   ASSERT_TRUE(chain.Open());
-  EXPECT_EQ(chain->Tip().height, 1);
+  EXPECT_EQ(chain->Tip().height, kBlocks);
   chain.Mine(PayTo(key));
-  EXPECT_EQ(chain->Tip().height, 2);
+  EXPECT_EQ(chain->Tip().height, kBlocks + 1);
 }
 
 }  // namespace

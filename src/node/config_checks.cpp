@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "p2p/peerdb/subnet.h"
 #include "p2p/transport/certificate.h"
@@ -34,6 +35,16 @@ bool IsIp(std::string_view text) {
   return p2p::wire::NetAddress::Parse(text, 0).has_value();
 }
 
+// The whole of `value` as a T; nullopt if empty, out of T's range or followed by other text.
+template <class T>
+std::optional<T> ParseWhole(const std::string& value) {
+  T number{};
+  const char* end = value.data() + value.size();
+  const auto [ptr, ec] = std::from_chars(value.data(), end, number);
+  if (value.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return number;
+}
+
 }  // namespace
 
 bool IsDnsName(std::string_view name) {
@@ -57,25 +68,16 @@ bool IsDnsName(std::string_view name) {
 
 ValueCheck IntegerIn(int64_t min, int64_t max) {
   return [min, max](const std::string& value) -> std::string {
-    const std::string expected = Range("a whole number", min, max);
-    int64_t number = 0;
-    const char* end = value.data() + value.size();
-    const auto [ptr, ec] = std::from_chars(value.data(), end, number);
-    if (value.empty() || ec != std::errc() || ptr != end || number < min || number > max) return expected;
+    const auto number = ParseWhole<int64_t>(value);
+    if (!number || *number < min || *number > max) return Range("a whole number", min, max);
     return {};
   };
 }
 
 ValueCheck NumberIn(double min, double max) {
   return [min, max](const std::string& value) -> std::string {
-    const std::string expected = Range("a finite number", min, max);
-    double number = 0;
-    const char* end = value.data() + value.size();
-    const auto [ptr, ec] = std::from_chars(value.data(), end, number);
-    if (value.empty() || ec != std::errc() || ptr != end || !std::isfinite(number) || number < min ||
-        number > max) {
-      return expected;
-    }
+    const auto number = ParseWhole<double>(value);  // from_chars reads "nan" and "inf" too
+    if (!number || !std::isfinite(*number) || *number < min || *number > max) return Range("a finite number", min, max);
     return {};
   };
 }
