@@ -135,6 +135,9 @@ Result<void> Chainstate::Impl::LoadIndex() {
                                               " records the wrong height");
     }
     entry->chain_has_data = entry->HaveData() && (entry->prev == nullptr || entry->prev->chain_has_data);
+    if (entry->DataCorrupt()) {
+      corrupt_details[entry->hash] = "block " + entry->hash.ToHex() + " was found damaged before the restart";
+    }
   }
   return {};
 }

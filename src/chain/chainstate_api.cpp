@@ -96,9 +96,7 @@ Result<primitives::Block> Chainstate::GetBlock(const crypto::Uint256& hash) cons
     if (entry == nullptr || !entry->HaveData()) return Fail(ErrorCode::kNotFound, hash.ToHex());
     if (entry->DataCorrupt()) {
       const auto why = impl_->corrupt_details.find(hash);
-      return Fail(ErrorCode::kCorruption, why != impl_->corrupt_details.end()
-                                              ? why->second
-                                              : "block " + hash.ToHex() + " was found damaged earlier");
+      return Fail(ErrorCode::kCorruption, why != impl_->corrupt_details.end() ? why->second : hash.ToHex());
     }
     copy.hash = entry->hash;
     copy.data_pos = entry->data_pos;
@@ -110,10 +108,8 @@ Result<primitives::Block> Chainstate::GetBlock(const crypto::Uint256& hash) cons
 
 std::vector<crypto::Uint256> Chainstate::BlocksToRefetch() const {
   util::MutexLock lock(impl_->mutex);
-  std::vector<const BlockIndexEntry*> marked;
-  for (const BlockIndexEntry* entry : impl_->index.All()) {
-    if (entry->DataCorrupt()) marked.push_back(entry);
-  }
+  std::vector<const BlockIndexEntry*> marked;  // corrupt_details has exactly the marked blocks
+  for (const auto& [hash, why] : impl_->corrupt_details) marked.push_back(impl_->index.Find(hash));
   std::sort(marked.begin(), marked.end(), [](const auto* a, const auto* b) { return a->height < b->height; });
   std::vector<crypto::Uint256> hashes;
   for (const BlockIndexEntry* entry : marked) hashes.push_back(entry->hash);

@@ -129,6 +129,9 @@ TEST_F(StorageFaultTest, MarkSurvivesRestartUntilRefetched) {
   ASSERT_TRUE(chain.Open());
   EXPECT_EQ(chain->BlocksToRefetch(), std::vector<crypto::Uint256>{blocks[1].header.Hash()});
   EXPECT_EQ(chain->GetBlock(blocks[1].header.Hash()).error().code, ErrorCode::kCorruption);
+  EXPECT_EQ(chain->SubmitBlock(blocks[1]).value(), BlockOutcome::kAccepted);  // the good copy
+  EXPECT_TRUE(chain->BlocksToRefetch().empty());
+  EXPECT_TRUE(chain->GetBlock(blocks[1].header.Hash()));
 }
 
 TEST_F(StorageFaultTest, FullDiskStopsWritesWithTheFreeSpaceInTheMessage) {

@@ -78,7 +78,8 @@ struct Chainstate::Impl {
   std::vector<std::function<void(const primitives::Transaction&)>> on_tx_accepted GUARDED_BY(mutex);
   std::vector<std::function<void(const crypto::Uint256&)>> on_tx_removed GUARDED_BY(mutex);
   std::vector<std::function<void(const crypto::Uint256&, int32_t)>> on_block_data_corrupt GUARDED_BY(mutex);
-  std::unordered_map<crypto::Uint256, std::string> corrupt_details GUARDED_BY(mutex);  // why, per block
+  // Why each block marked kDataCorrupt is (exactly those blocks; filled by LoadIndex too).
+  std::unordered_map<crypto::Uint256, std::string> corrupt_details GUARDED_BY(mutex);
   std::atomic<uint64_t> corrupt_block_reads{0};
   util::LogRateLimiter corrupt_log{0.2, 10, clock};  // error lines about damaged blocks
 
