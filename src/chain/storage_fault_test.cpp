@@ -45,8 +45,9 @@ class ChainLogCapture {
   }
   int Count(std::string_view text) const {
     const auto lines = sink_->last_formatted();
-    return static_cast<int>(std::count_if(lines.begin(), lines.end(),
-                                          [&](const std::string& line) { return line.find(text) != std::string::npos; }));
+    return static_cast<int>(std::count_if(lines.begin(), lines.end(), [&](const std::string& line) {
+      return line.find(text) != std::string::npos;
+    }));
   }
   std::string All() const {
     std::string all;

@@ -262,10 +262,6 @@ std::vector<std::string> DefaultDnsSeeds(consensus::Network network) {
   return {};
 }
 
-}  // namespace
-
-namespace {
-
 ConfigOutcome Failure(std::string message) {
   return {.config = std::nullopt, .exit_code = 1, .message = "error: " + std::move(message)};
 }

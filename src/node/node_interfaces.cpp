@@ -139,7 +139,8 @@ std::string Node::Metrics() const {
   out.Sample("parthenon_block_read_corrupt_total", static_cast<double>(chainstate_->CorruptBlockReads()));
   out.Family("parthenon_blocks_refetch_pending", "gauge", "Blocks marked corrupt, waiting to be fetched again.");
   out.Sample("parthenon_blocks_refetch_pending", static_cast<double>(chainstate_->BlocksToRefetch().size()));
-  out.Family("parthenon_storage_writes_stopped", "gauge", "1 when a storage failure (e.g. a full disk) stopped writes.");
+  out.Family("parthenon_storage_writes_stopped", "gauge",
+             "1 when a storage failure (e.g. a full disk) stopped writes.");
   out.Sample("parthenon_storage_writes_stopped", chainstate_->StorageFault() ? 1 : 0);
   rpc::WriteTlsMetrics(out, network_->GetTlsStatus());
   out.Family("parthenon_mempool_transactions", "gauge", "Transactions in the mempool.");

@@ -97,8 +97,13 @@ class EnvWritableFile final : public rocksdb::FSWritableFile {
     if (auto appended = file_->Append(FromSlice(data)); !appended) return ToIOStatus(appended.error());
     return rocksdb::IOStatus::OK();
   }
-  rocksdb::IOStatus Close(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override { return rocksdb::IOStatus::OK(); }
-  rocksdb::IOStatus Flush(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override { return rocksdb::IOStatus::OK(); }
+  // The descriptor closes with the object; appends are unbuffered.
+  rocksdb::IOStatus Close(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();
+  }
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();
+  }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
     if (auto synced = file_->Sync(); !synced) return ToIOStatus(synced.error());
     return rocksdb::IOStatus::OK();

@@ -124,7 +124,8 @@ TEST(DiscoveryDnsTest, EmptySeedRoundsBackOffExponentiallyToThirtyMinutes) {
   lines->set_level(spdlog::level::info);
   util::Log(util::LogCategory::kPeerDb).sinks().push_back(lines);
   std::optional<Discovery> holder;
-  holder.emplace(db, Discovery::Options{.dns_seeds = {"seed.example"}, .resolve = resolver.Function(), .clock = &clock});
+  holder.emplace(db, Discovery::Options{
+                         .dns_seeds = {"seed.example"}, .resolve = resolver.Function(), .clock = &clock});
   Discovery& discovery = *holder;
   // The first round runs at once and finds nothing: the next waits a minute.
   EXPECT_EQ(discovery.QueryDNSSeeds(), 0u);
