@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "chain/errors.h"
@@ -104,7 +105,9 @@ class Chainstate {
 
   // --- Submission (P2P, RPC, miner) ---
   [[nodiscard]] HeadersOutcome SubmitHeaders(std::span<const primitives::BlockHeader> headers);
-  // Errors: the consensus rule broken, kKnownInvalid, kBadPrevBlock, kStorage, kShutDown.
+  // Errors: the consensus rule broken, kKnownInvalid, kBadPrevBlock, kStorage, kShutDown. A
+  // storage error's detail is the operator's text ("disk full: <path>, N bytes free, writes
+  // stopped"); kShutDown repeats the failure that stopped writes.
   [[nodiscard]] Result<BlockOutcome> SubmitBlock(const primitives::Block& block);
   [[nodiscard]] Result<TxOutcome> SubmitTransaction(const primitives::Transaction& tx);
 
@@ -114,6 +117,8 @@ class Chainstate {
   std::optional<crypto::Uint256> GetBlockHash(int32_t height) const;
   std::optional<primitives::BlockHeader> GetHeader(const crypto::Uint256& hash) const;
   std::optional<int32_t> GetHeight(const crypto::Uint256& hash) const;
+  // kNotFound without block data; kCorruption (detail: file, offset, what failed) if the stored
+  // bytes are damaged (see "Damaged block data" below).
   [[nodiscard]] Result<primitives::Block> GetBlock(const crypto::Uint256& hash) const;
   // The block's stored bytes (its wire encoding with witness data), checked against the
   // store's record checksum and the indexed header hash, without decoding the transactions.
@@ -149,6 +154,24 @@ class Chainstate {
 
   // --- Mining ---
   [[nodiscard]] Result<BlockTemplate> CreateBlockTemplate(util::ByteSpan payout_script) const;
+
+  // --- Damaged block data (docs/storage.md, "Faults") ---
+  // A block whose stored bytes fail their check when read (GetBlock, or connecting it) is
+  // logged at error with file, offset and height (rate-limited), counted, and marked
+  // BlockStatus::kDataCorrupt in the block index (persisted with the next flush). GetBlock then
+  // answers kCorruption for it without reading again, and the same block submitted again
+  // (SubmitBlock, e.g. as a peer's answer to getdata) is checked, stored afresh and unmarked.
+  //
+  // Hashes of blocks marked corrupt, lowest height first: the blocks to fetch again.
+  std::vector<crypto::Uint256> BlocksToRefetch() const;
+  // Reads that found damaged block data since start-up (/metrics parthenon_block_read_corrupt_total).
+  uint64_t CorruptBlockReads() const;
+  // Called once for each block found damaged, on the thread whose read found it, with no chain
+  // lock held: it may call the read-only methods (the P2P layer asks peers for the block here).
+  void OnBlockDataCorrupt(std::function<void(const crypto::Uint256& hash, int32_t height)> callback);
+  // Why writes stopped, if a storage failure stopped them ("disk full: <path>, N bytes free,
+  // writes stopped").
+  std::optional<std::string> StorageFault() const;
 
   // --- Maintenance ---
   // Writes the UTXO cache, dirty index entries and the best-block marker in one batch.

@@ -3,6 +3,8 @@
 #include "chain/detail/chainstate_impl.h"
 #include "crypto/sha256.h"
 
+#include <algorithm>
+
 namespace parthenon::chain {
 
 HeadersOutcome Chainstate::SubmitHeaders(std::span<const primitives::BlockHeader> headers) {
@@ -92,10 +94,39 @@ Result<primitives::Block> Chainstate::GetBlock(const crypto::Uint256& hash) cons
     util::MutexLock lock(impl_->mutex);
     const BlockIndexEntry* entry = impl_->index.Find(hash);
     if (entry == nullptr || !entry->HaveData()) return Fail(ErrorCode::kNotFound, hash.ToHex());
+    if (entry->DataCorrupt()) {
+      const auto why = impl_->corrupt_details.find(hash);
+      return Fail(ErrorCode::kCorruption, why != impl_->corrupt_details.end() ? why->second : hash.ToHex());
+    }
     copy.hash = entry->hash;
     copy.data_pos = entry->data_pos;
   }
-  return impl_->ReadBlock(&copy);  // the store is thread-safe; read outside the lock
+  auto block = impl_->ReadBlock(&copy);  // the store is thread-safe; read outside the lock
+  if (!block && block.error().code == ErrorCode::kCorruption) impl_->ReportDataCorrupt(hash, block.error());
+  return block;
+}
+
+std::vector<crypto::Uint256> Chainstate::BlocksToRefetch() const {
+  util::MutexLock lock(impl_->mutex);
+  std::vector<const BlockIndexEntry*> marked;  // corrupt_details has exactly the marked blocks
+  for (const auto& [hash, why] : impl_->corrupt_details) marked.push_back(impl_->index.Find(hash));
+  std::sort(marked.begin(), marked.end(), [](const auto* a, const auto* b) { return a->height < b->height; });
+  std::vector<crypto::Uint256> hashes;
+  for (const BlockIndexEntry* entry : marked) hashes.push_back(entry->hash);
+  return hashes;
+}
+
+uint64_t Chainstate::CorruptBlockReads() const { return impl_->corrupt_block_reads; }
+
+void Chainstate::OnBlockDataCorrupt(std::function<void(const crypto::Uint256&, int32_t)> callback) {
+  util::MutexLock lock(impl_->mutex);
+  impl_->on_block_data_corrupt.push_back(std::move(callback));
+}
+
+std::optional<std::string> Chainstate::StorageFault() const {
+  util::MutexLock lock(impl_->mutex);
+  if (!impl_->fatal) return std::nullopt;
+  return impl_->fatal->code == ErrorCode::kStorage ? impl_->fatal->detail : impl_->fatal->Message();
 }
 
 Result<util::Bytes> Chainstate::GetBlockBytes(const crypto::Uint256& hash) const {

@@ -100,7 +100,10 @@ std::string Node::Metrics() const {
                                .tls = network_->GetTlsStatus(),
                                .peerdb = peer_db_->GetStats(),
                                .mempool_transactions = mempool.count,
-                               .mempool_vbytes = mempool.vbytes});
+                               .mempool_vbytes = mempool.vbytes,
+                               .block_read_corrupt = chainstate_->CorruptBlockReads(),
+                               .blocks_refetch_pending = chainstate_->BlocksToRefetch().size(),
+                               .storage_writes_stopped = chainstate_->StorageFault().has_value()});
 }
 
 }  // namespace parthenon::node

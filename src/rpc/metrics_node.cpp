@@ -102,6 +102,13 @@ void SyncMetrics(MetricsWriter& out, const NodeMetricsSnapshot& s) {
         static_cast<double>(s.mempool_transactions));
   gauge("parthenon_mempool_vsize_bytes", "Virtual size of the mempool's transactions.",
         static_cast<double>(s.mempool_vbytes));
+  out.Family("parthenon_block_read_corrupt_total", "counter",
+             "Block reads that found the stored data damaged.");
+  out.Sample("parthenon_block_read_corrupt_total", static_cast<double>(s.block_read_corrupt));
+  gauge("parthenon_blocks_refetch_pending", "Blocks marked corrupt, waiting to be fetched again.",
+        static_cast<double>(s.blocks_refetch_pending));
+  gauge("parthenon_storage_writes_stopped", "1 when a storage failure (e.g. a full disk) stopped writes.",
+        s.storage_writes_stopped ? 1 : 0);
 }
 
 // The standard process_* metrics of Prometheus client libraries, from /proc/self.

@@ -28,6 +28,10 @@ struct NodeMetricsSnapshot {
   p2p::PeerDatabase::Stats peerdb;
   size_t mempool_transactions = 0;
   int64_t mempool_vbytes = 0;
+  // Storage faults (docs/storage.md).
+  uint64_t block_read_corrupt = 0;     // block reads that found damaged data, since start
+  size_t blocks_refetch_pending = 0;   // blocks marked corrupt, waiting for a good copy
+  bool storage_writes_stopped = false;  // a storage failure (full disk) stopped writes
   bool with_process = true;  // add process_* from /proc/self (false in tests)
 };
 

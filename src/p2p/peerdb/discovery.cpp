@@ -15,15 +15,14 @@ namespace {
 spdlog::logger& Log() { return util::Log(util::LogCategory::kPeerDb); }
 
 // getaddrinfo's A and AAAA answers for `name`, with `port`.
-std::vector<wire::NetAddress> Resolve(const std::string& name, uint16_t port) {
+std::expected<std::vector<wire::NetAddress>, std::string> Resolve(const std::string& name, uint16_t port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* result = nullptr;
   std::vector<wire::NetAddress> out;
   if (const int rc = ::getaddrinfo(name.c_str(), nullptr, &hints, &result); rc != 0) {
-    Log().warn("DNS seed {}: {}", name, ::gai_strerror(rc));
-    return out;
+    return std::unexpected(std::string(::gai_strerror(rc)));
   }
   for (const addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
     if (ai->ai_family == AF_INET) {
@@ -98,13 +97,40 @@ size_t Discovery::QueryDNSSeeds() {
     seeds = dns_seeds_;
   }
   size_t added = 0;
+  std::vector<std::string> failures;
   for (const auto& seed : seeds) {
-    for (const auto& address : Resolve(seed, options_.default_port)) {
+    auto addresses = options_.resolve ? options_.resolve(seed, options_.default_port)
+                                      : Resolve(seed, options_.default_port);
+    if (!addresses) {
+      failures.push_back(seed + ": " + addresses.error());
+      continue;
+    }
+    for (const auto& address : *addresses) {
       if (!InScope(address, options_.scope)) continue;
       added += db_.AddPeer(address, wire::kNodeNetwork, options_.clock->UnixSeconds());
     }
   }
-  Log().info("DNS seeds: {} new addresses from {} seeds", added, seeds.size());
+  DnsSeedStatus status;
+  {
+    util::MutexLock lock(mutex_);
+    dns_status_.rounds++;
+    if (added > 0) {
+      dns_status_.empty_rounds_in_a_row = 0;
+      dns_status_.backoff = options_.dns_retry_initial;
+    } else {
+      dns_status_.empty_rounds_in_a_row++;
+      dns_status_.backoff = dns_status_.empty_rounds_in_a_row == 1
+                                ? options_.dns_retry_initial
+                                : std::min(dns_status_.backoff * 2, options_.dns_retry_max);
+    }
+    dns_status_.next_round = options_.clock->SteadyNow() + dns_status_.backoff;
+    status = dns_status_;
+  }
+  // Only news is worth an info line: addresses found, or the first round of a dry spell.
+  const auto level = added > 0 || status.empty_rounds_in_a_row == 1 ? spdlog::level::info : spdlog::level::debug;
+  for (const auto& failure : failures) Log().log(level, "DNS seed {}", failure);
+  Log().log(level, "DNS seeds: {} new addresses from {} seeds; next round in {} s", added, seeds.size(),
+            status.backoff.count());
   return added;
 }
 
@@ -112,6 +138,7 @@ bool Discovery::QueryDNSSeedsIfNeeded() {
   {
     util::MutexLock lock(mutex_);
     if (dns_seeds_.empty()) return false;
+    if (options_.clock->SteadyNow() < dns_status_.next_round) return false;
   }
   if (db_.GetGoodPeers(options_.min_good_peers).size() >= options_.min_good_peers) return false;
   util::MutexLock lock(dns_mutex_);
@@ -122,6 +149,11 @@ bool Discovery::QueryDNSSeedsIfNeeded() {
     dns_running_ = false;
   });
   return true;
+}
+
+Discovery::DnsSeedStatus Discovery::GetDnsSeedStatus() const {
+  util::MutexLock lock(mutex_);
+  return dns_status_;
 }
 
 void Discovery::OnPeerConnected(const PeerInfo& info) {

@@ -14,6 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <expected>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,7 +37,16 @@ class Discovery {
   struct Options {
     uint16_t default_port = 8333;            // for DNS seed results and bare bootstrap hosts
     std::vector<std::string> bootstrap;      // "ip:port" added to the database at construction
-    std::vector<std::string> dns_seeds;      // host names (A and AAAA)
+    std::vector<std::string> dns_seeds;      // host names (A and AAAA); empty: no DNS seeding
+    // A seed round that finds no new address waits dns_retry_initial before the next one, then
+    // twice as long each time up to dns_retry_max; a round that finds some waits dns_retry_initial.
+    std::chrono::seconds dns_retry_initial{60};
+    std::chrono::seconds dns_retry_max{30 * 60};
+    // How a seed name is resolved (nullptr: getaddrinfo, A and AAAA). Returns the addresses with
+    // `port`, or an error text. Called on the DNS worker thread.
+    std::function<std::expected<std::vector<wire::NetAddress>, std::string>(const std::string& name,
+                                                                            uint16_t port)>
+        resolve;
     size_t min_good_peers = 8;               // fewer good peers: query the DNS seeds
     std::optional<wire::NetAddress> local_address;  // advertised to every peer on connect
     uint64_t local_services = 0;
@@ -68,11 +79,22 @@ class Discovery {
   void SetLocalAddress(const wire::NetAddress& address) EXCLUDES(mutex_);
 
   void AddDNSSeed(const std::string& name) EXCLUDES(mutex_);
-  // Resolves every seed now (blocking); returns how many new addresses were added.
+  // Resolves every seed now (blocking); returns how many new addresses were added. Sets the time
+  // of the next automatic round (see Options::dns_retry_initial). The outcome is logged at info
+  // when the round adds addresses or is the first of a run of empty rounds, else at debug.
   size_t QueryDNSSeeds() EXCLUDES(mutex_);
-  // Starts QueryDNSSeeds() on the worker thread if the database has fewer than min_good_peers
-  // good peers and no query is running. Returns true if it started one.
+  // Starts QueryDNSSeeds() on the worker thread if there are seeds, the database has fewer than
+  // min_good_peers good peers, the back-off time has passed and no query is running. Returns
+  // true if it started one. Cheap when it does nothing: outbound selection calls it often.
   bool QueryDNSSeedsIfNeeded() EXCLUDES(mutex_);
+
+  struct DnsSeedStatus {
+    uint64_t rounds = 0;              // seed rounds finished
+    uint64_t empty_rounds_in_a_row = 0;
+    std::chrono::seconds backoff{0};  // wait after the last round
+    std::chrono::steady_clock::time_point next_round;  // on options.clock's steady time line
+  };
+  DnsSeedStatus GetDnsSeedStatus() const EXCLUDES(mutex_);
 
   // Forwarded from the manager's callbacks.
   void OnPeerConnected(const PeerInfo& info) EXCLUDES(mutex_);
@@ -111,6 +133,7 @@ class Discovery {
   std::optional<wire::NetAddress> local_address_ GUARDED_BY(mutex_);
   std::map<PeerId, PeerState> peers_ GUARDED_BY(mutex_);
   uint64_t relay_counter_ GUARDED_BY(mutex_) = 0;
+  DnsSeedStatus dns_status_ GUARDED_BY(mutex_);
 
   util::Mutex dns_mutex_;  // lock order: dns_mutex_ before mutex_
   std::jthread dns_worker_ GUARDED_BY(dns_mutex_);
