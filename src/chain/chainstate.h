@@ -50,6 +50,14 @@ enum class BlockOutcome {
   kAccepted,   // stored (and connected if it extends the best chain)
   kDuplicate,  // already stored
   kOrphan,     // parent unknown: held until the parent arrives
+  kLowWork,    // unrequested, and its chain has no more work than the tip: not stored
+};
+
+// Where a block comes from. Bitcoin Core's AcceptBlock rule: a block nobody asked for is stored
+// only if its chain has more work than the active tip (anything else costs disk for nothing).
+enum class BlockSource {
+  kRequested,    // we asked a peer for it, or it is our own (miner, RPC)
+  kUnrequested,  // pushed by a peer without a request
 };
 
 enum class TxOutcome {
@@ -89,6 +97,8 @@ class Chainstate {
     Mempool::Options mempool;
     uint64_t max_block_file_size = 128ull << 20;
     size_t max_orphan_blocks = 100;
+    // --minimumchainwork (nullopt: the chain's ChainParams::minimum_chain_work).
+    std::optional<crypto::ArithUint256> minimum_chain_work;
     size_t max_orphan_txs = 100;
   };
 
@@ -108,7 +118,8 @@ class Chainstate {
   // Errors: the consensus rule broken, kKnownInvalid, kBadPrevBlock, kStorage, kShutDown. A
   // storage error's detail is the operator's text ("disk full: <path>, N bytes free, writes
   // stopped"); kShutDown repeats the failure that stopped writes.
-  [[nodiscard]] Result<BlockOutcome> SubmitBlock(const primitives::Block& block);
+  [[nodiscard]] Result<BlockOutcome> SubmitBlock(const primitives::Block& block,
+                                                 BlockSource source = BlockSource::kRequested);
   [[nodiscard]] Result<TxOutcome> SubmitTransaction(const primitives::Transaction& tx);
 
   // --- Queries ---
@@ -117,6 +128,12 @@ class Chainstate {
   std::optional<crypto::Uint256> GetBlockHash(int32_t height) const;
   std::optional<primitives::BlockHeader> GetHeader(const crypto::Uint256& hash) const;
   std::optional<int32_t> GetHeight(const crypto::Uint256& hash) const;
+  // Total work of the chain ending at a known header.
+  std::optional<crypto::ArithUint256> GetChainWork(const crypto::Uint256& hash) const;
+  // Headers anti-DoS (Bitcoin Core's GetAntiDoSWorkThreshold): a header chain is worth storing
+  // only if its work reaches max(minimum chain work, tip work - 144 blocks of tip work), so an
+  // honest fork near the tip is kept and a cheap fork from far back is not.
+  crypto::ArithUint256 AntiDosWorkThreshold() const;
   // kNotFound without block data; kCorruption (detail: file, offset, what failed) if the stored
   // bytes are damaged (see "Damaged block data" below).
   [[nodiscard]] Result<primitives::Block> GetBlock(const crypto::Uint256& hash) const;

@@ -1,6 +1,7 @@
 // Chainstate's public entry points: locking, event dispatch and read-only queries.
 #include "chain/chainstate.h"
 #include "chain/detail/chainstate_impl.h"
+#include "consensus/pow.h"
 #include "crypto/sha256.h"
 
 #include <algorithm>
@@ -27,13 +28,17 @@ HeadersOutcome Chainstate::SubmitHeaders(std::span<const primitives::BlockHeader
   return outcome;
 }
 
-Result<BlockOutcome> Chainstate::SubmitBlock(const primitives::Block& block) {
+Result<BlockOutcome> Chainstate::SubmitBlock(const primitives::Block& block, BlockSource source) {
   util::MutexLock dispatch(impl_->dispatch_mutex);
   Result<BlockOutcome> outcome;
   std::vector<Event> events;
   {
     util::MutexLock lock(impl_->mutex);
-    outcome = impl_->AcceptBlock(block);
+    if (source == BlockSource::kUnrequested && impl_->LowWork(block.header)) {
+      outcome = BlockOutcome::kLowWork;
+    } else {
+      outcome = impl_->AcceptBlock(block);
+    }
     events = impl_->TakeEvents();
   }
   impl_->Dispatch(events);
@@ -146,6 +151,26 @@ Result<util::Bytes> Chainstate::GetBlockBytes(const crypto::Uint256& hash) const
                     " offset " + std::to_string(pos.offset) + " does not match its header");
   }
   return std::move(*bytes);
+}
+
+std::optional<crypto::ArithUint256> Chainstate::GetChainWork(const crypto::Uint256& hash) const {
+  util::MutexLock lock(impl_->mutex);
+  const BlockIndexEntry* entry = impl_->index.Find(hash);
+  if (entry == nullptr) return std::nullopt;
+  return entry->chain_work;
+}
+
+crypto::ArithUint256 Chainstate::AntiDosWorkThreshold() const {
+  constexpr uint64_t kRecentBlocks = 144;
+  const crypto::ArithUint256 minimum =
+      impl_->options.minimum_chain_work.value_or(params_.minimum_chain_work);
+  util::MutexLock lock(impl_->mutex);
+  const BlockIndexEntry* tip = impl_->index.Tip();
+  if (tip == nullptr) return minimum;
+  const crypto::ArithUint256 recent = consensus::BlockWork(tip->header.bits) * kRecentBlocks;
+  const crypto::ArithUint256 near_tip =
+      tip->chain_work > recent ? tip->chain_work - recent : crypto::ArithUint256{};
+  return std::max(minimum, near_tip);
 }
 
 std::vector<crypto::Uint256> Chainstate::GetLocator() const {

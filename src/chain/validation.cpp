@@ -159,6 +159,13 @@ static bool MarksHeaderInvalid(consensus::Error error) {
          error != consensus::Error::kBadWitnessNonceSize && error != consensus::Error::kBlockWeight;
 }
 
+bool Chainstate::Impl::LowWork(const primitives::BlockHeader& header) const {
+  if (index.Find(header.Hash()) != nullptr) return false;  // known: AcceptBlock decides
+  const BlockIndexEntry* parent = index.Find(header.prev_block);
+  if (parent == nullptr || index.Tip() == nullptr) return false;  // an orphan: bounded pool
+  return parent->chain_work + consensus::BlockWork(header.bits) <= index.Tip()->chain_work;
+}
+
 Result<BlockOutcome> Chainstate::Impl::AcceptBlock(const primitives::Block& block) {
   PARTHENON_TRY(CheckUsable());
   const crypto::Uint256 hash = block.header.Hash();

@@ -101,6 +101,9 @@ struct Chainstate::Impl {
   uint32_t ExpectedBits(const BlockIndexEntry* prev) const;
   [[nodiscard]] Result<BlockIndexEntry*> AcceptHeader(const primitives::BlockHeader& header) REQUIRES(mutex);
   [[nodiscard]] Result<BlockOutcome> AcceptBlock(const primitives::Block& block) REQUIRES(mutex);
+  // True if `header` is new, its parent is known, and the chain it ends has no more work than
+  // the active tip (an unrequested such block is not stored).
+  bool LowWork(const primitives::BlockHeader& header) const REQUIRES(mutex);
   [[nodiscard]] Result<void> StoreBlock(BlockIndexEntry* entry, const primitives::Block& block) REQUIRES(mutex);
   void AddOrphanBlock(const primitives::Block& block) REQUIRES(mutex);
   void ProcessOrphanBlocks(const crypto::Uint256& parent) REQUIRES(mutex);

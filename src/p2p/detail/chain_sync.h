@@ -85,12 +85,16 @@ class ChainSync::Impl {
     int unconnecting_answers = 0;   // answers to our getheaders that did not connect
     std::deque<wire::InvItem> getdata_queue;  // requested of us, not served yet (bounded)
     std::optional<crypto::Uint256> getblocks_continue;  // last hash of a full getblocks inv
+    // A connecting header chain whose work is still below the anti-DoS threshold, held while
+    // the peer sends more (never stored; at most kMaxHeldHeaders, see sync.cpp).
+    std::vector<primitives::BlockHeader> held_headers;
   };
 
   // A block or transaction waiting for the validation worker.
   struct Job {
     PeerId peer = 0;
     std::variant<primitives::Block, primitives::Transaction> item;
+    bool requested = true;  // blocks: we asked this peer for it (else kUnrequested)
   };
 
   // --- handlers (the dispatch table is the overload set of Handle) ---
@@ -119,7 +123,7 @@ class ChainSync::Impl {
   bool ServeBlock(PeerId peer, const wire::InvItem& item) EXCLUDES(mutex_);
 
   // --- sync.cpp ---
-  void ProcessBlock(PeerId peer, const primitives::Block& block) EXCLUDES(mutex_);
+  void ProcessBlock(PeerId peer, const primitives::Block& block, bool requested) EXCLUDES(mutex_);
   wire::GetHeaders MakeGetHeaders(const std::optional<crypto::Uint256>& from) const
       REQUIRES(mutex_);
   void SendGetHeaders(PeerId peer, const std::optional<crypto::Uint256>& from, SteadyTime now,
@@ -127,6 +131,14 @@ class ChainSync::Impl {
   void MaybeStartHeadersSync(SteadyTime now, Effects& fx) REQUIRES(mutex_);
   void HandleUnconnecting(PeerId id, Peer& peer, bool solicited, SteadyTime now, Effects& fx)
       REQUIRES(mutex_);
+  // What to do with a connecting header chain (ending with the peer's latest batch).
+  enum class HeadersPlan { kStore, kHold, kDrop };
+  HeadersPlan PlanHeaders(const crypto::ArithUint256& parent_work,
+                                     const std::vector<primitives::BlockHeader>& chain,
+                                     bool full) const;
+  void AfterStoredHeaders(PeerId id, Peer& peer, const std::vector<primitives::BlockHeader>& headers,
+                          const chain::HeadersOutcome& outcome, bool full, SteadyTime now,
+                          Effects& fx) REQUIRES(mutex_);
   void RebuildDownloadQueue() REQUIRES(mutex_);
   void ScheduleBlocks(SteadyTime now, Effects& fx) REQUIRES(mutex_);
   void CheckTimeouts(SteadyTime now, Effects& fx) REQUIRES(mutex_);

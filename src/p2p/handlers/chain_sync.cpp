@@ -126,11 +126,12 @@ void ChainSync::Impl::OnBlock(PeerId peer, const primitives::Block& block) {
     Peer* p = FindPeer(peer);
     if (!p) return;
     p->known.Insert(hash);
-    (void)block_requests_.Remove(hash);
+    // Requested from anyone counts: a slow peer's block may arrive after we asked another.
+    const bool requested = block_requests_.Remove(hash);
     if (received_.Contains(hash) || recent_.Contains(hash)) {
       ++counters_.duplicate_blocks;
       DebugLog(peer, "sent a block we already have: " + hash.ToHex());
-    } else if (Enqueue({peer, block})) {
+    } else if (Enqueue({peer, block, requested})) {
       received_.Insert(hash);
       ++counters_.blocks_received;
     }
@@ -179,7 +180,7 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
       jobs_.pop_front();
     }
     if (auto* block = std::get_if<primitives::Block>(&job.item)) {
-      ProcessBlock(job.peer, *block);
+      ProcessBlock(job.peer, *block, job.requested);
     } else {
       ProcessTransaction(job.peer, std::get<primitives::Transaction>(job.item));
     }
