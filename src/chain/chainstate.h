@@ -49,7 +49,7 @@ struct ChainTip {
 enum class BlockOutcome {
   kAccepted,   // stored (and connected if it extends the best chain)
   kDuplicate,  // already stored
-  kOrphan,     // parent unknown: held until the parent arrives
+  kOrphan,     // parent unknown: held until the parent arrives (unrequested: not held)
   kLowWork,    // unrequested, and its chain has no more work than the tip: not stored
 };
 

@@ -36,6 +36,11 @@ Result<BlockOutcome> Chainstate::SubmitBlock(const primitives::Block& block, Blo
     util::MutexLock lock(impl_->mutex);
     if (source == BlockSource::kUnrequested && impl_->LowWork(block.header)) {
       outcome = BlockOutcome::kLowWork;
+    } else if (source == BlockSource::kUnrequested && impl_->index.Find(block.header.prev_block) == nullptr &&
+               impl_->index.Find(block.header.Hash()) == nullptr) {
+      // Parent unknown and nobody asked for it: not kept (Core keeps no unrequested orphans);
+      // the caller fetches the headers leading to it.
+      outcome = BlockOutcome::kOrphan;
     } else {
       outcome = impl_->AcceptBlock(block);
     }

@@ -36,6 +36,7 @@ constexpr std::array kFileKeys = {
     FileKey{"tls", "pin", "tls-pin"},
     FileKey{"peers", "ban_duration", "ban-duration"},
     FileKey{"peers", "score_threshold", "score-threshold"},
+    FileKey{"network", "minimumchainwork", "minimumchainwork"},
     FileKey{"performance", "utxo_cache_size_mb", "utxo-cache-mb"},
     FileKey{"performance", "worker_threads", "worker-threads"},
     FileKey{"mining", "mine", "mine"},            FileKey{"mining", "address", "miningaddress"},
@@ -176,6 +177,14 @@ void AddNetworkFlags(FlagAdder& add, NodeConfig& c, RawFlags& raw) {
       "DNS seeding: 0 off, 1 the network's seeds (default), or a seed host name (repeatable)", DnsSeedValue(),
       "0|1|NAME");
   add("geoip-db", raw.geoip_db, "MaxMind .mmdb database for peer geolocation", ReadableFile(), "FILE");
+  add("minimumchainwork", c.minimum_chain_work,
+      "header chains with less total work are not stored (hex; default: the network's, 0 today)",
+      [](const std::string& v) -> std::string {
+        const bool hex = !v.empty() && v.size() <= 64 &&
+                         v.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+        return hex ? "" : "at most 64 hex digits";
+      },
+      "HEX");
 }
 
 void AddOtherFlags(FlagAdder& add, NodeConfig& c, RawFlags& raw) {

@@ -65,6 +65,7 @@ struct NodeConfig {
   // [peers]
   int64_t ban_duration_seconds = 86'400;
   double score_threshold = 25.0;
+  std::string minimum_chain_work;  // --minimumchainwork hex; empty: the network's default
 
   // [performance]
   int utxo_cache_mb = 256;

@@ -78,6 +78,13 @@ std::expected<void, std::string> Node::StartComponents() {
   chain_options.network = config_.network;
   chain_options.utxo_cache_bytes = static_cast<size_t>(config_.utxo_cache_mb) << 20;
   chain_options.verifier_threads = static_cast<size_t>(std::max(1, config_.worker_threads - 1));
+  if (!config_.minimum_chain_work.empty()) {
+    // Validated as at most 64 hex digits when parsed: left-pad to a full 256-bit number.
+    const std::string padded = std::string(64 - config_.minimum_chain_work.size(), '0') +
+                               config_.minimum_chain_work;
+    chain_options.minimum_chain_work =
+        crypto::ArithUint256::FromUint256(*crypto::Uint256::FromHex(padded));
+  }
   auto chainstate = chain::Chainstate::Open(chain_options);
   if (!chainstate) return std::unexpected("cannot open the chain: " + chainstate.error().Message());
   chainstate_ = std::move(*chainstate);

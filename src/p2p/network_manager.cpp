@@ -4,6 +4,7 @@
 #include "p2p/network_manager.h"
 
 #include <algorithm>
+#include <limits>
 #include <fmt/format.h>
 
 #include "p2p/detail/manager.h"
@@ -660,7 +661,10 @@ bool NetworkManager::Impl::Enqueue(const std::shared_ptr<PeerHandle>& h,
     util::MutexLock lock(h->mutex);
     if (h->close_request) return false;
     wake_writer = h->queue.empty();
-    if (!h->queue.Push(std::move(frame))) {
+    const auto size = static_cast<int64_t>(frame.bytes->size());
+    if (h->queue.Push(std::move(frame))) {
+      queued_send_bytes += size;
+    } else {
       h->close_request = detail::Ending{
           DisconnectReason::kSendQueueFull,
           fmt::format("{} messages, {} bytes queued", h->queue.size(), h->queue.bytes())};
@@ -759,6 +763,12 @@ void NetworkManager::Impl::OnSessionEnded(PeerHandle& h, const detail::Ending& e
     idle_.NotifyAll();
   }
   policy_->Forget(h.id);
+  {
+    util::MutexLock lock(h.mutex);
+    queued_send_bytes -= static_cast<int64_t>(h.queue.bytes());
+    std::vector<transport::OutFrame> dropped;
+    h.queue.PopBatch(dropped, std::numeric_limits<size_t>::max(), std::numeric_limits<size_t>::max());
+  }
   bool was_connected = false;
   {
     util::MutexLock lock(h.mutex);
@@ -927,6 +937,9 @@ NetResult<void> NetworkManager::SendPayload(PeerId id, wire::Command command,
 }
 std::optional<size_t> NetworkManager::SendQueueBytes(PeerId id) const {
   return impl_->SendQueueBytes(id);
+}
+size_t NetworkManager::TotalSendQueueBytes() const {
+  return static_cast<size_t>(std::max<int64_t>(0, impl_->queued_send_bytes.load()));
 }
 transport::TlsStatus NetworkManager::GetTlsStatus() const { return impl_->GetTlsStatus(); }
 NetResult<bool> NetworkManager::ReloadTlsCertificate() { return impl_->ReloadTlsCertificate(); }

@@ -103,6 +103,12 @@ class NetworkManager {
     double byte_burst = kByteBurst;
     std::chrono::milliseconds rate_abuse_window = kRateAbuseWindow;
     double rate_abuse_fraction = kRateAbuseFraction;
+    // Partial messages (timeouts.h).
+    std::chrono::milliseconds partial_payload_timeout = kPartialPayloadTimeout;
+    double min_payload_bytes_per_second = kMinPayloadBytesPerSecond;
+    size_t max_buffered_payload_bytes = kMaxBufferedPayloadBytes;
+    // Reading a peer's requests pauses while our queue to it holds more than this.
+    size_t pause_reading_send_bytes = kPauseReadingSendBytes;
 
     // What we say in VERSION.
     std::string user_agent = "/Parthenon:0.1.0/";
@@ -199,6 +205,8 @@ class NetworkManager {
                                             util::ByteSpan payload);
   // Bytes waiting in the peer's send queue (nullopt if the peer is gone).
   std::optional<size_t> SendQueueBytes(PeerId id) const;
+  // Bytes waiting in all send queues together (the getdata server's global budget).
+  size_t TotalSendQueueBytes() const;
   // Sends to every CONNECTED peer except `except`; returns how many peers it was queued for.
   // The frame is encoded once and shared by every queue.
   size_t Broadcast(const wire::Message& message, std::optional<PeerId> except = std::nullopt);

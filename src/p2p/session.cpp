@@ -98,6 +98,7 @@ class Session {
       ending = Unwrap(co_await (ReadLoop() || WriteLoop() || Watchdog()));
     }
     stream_.Close();
+    manager_.buffered_payload_bytes -= std::exchange(accounted_payload_, 0);
     if (local_nonce_) manager_.ForgetLocalNonce(*local_nonce_);
     manager_.OnSessionEnded(*h_, ending);
     co_return connected_;
@@ -149,12 +150,14 @@ class Session {
     std::vector<std::byte> buffer(kReadBufferSize);
     asio::steady_timer throttle(h_->strand);
     for (;;) {
+      if (auto end = co_await WaitForPayloadBudget()) co_return *end;
       auto [ec, n] = co_await stream_.ReadSome(asio::buffer(buffer));
       if (ec) co_return FromError(ec);
       last_receive_ = steady_clock::now();
       util::ByteSpan data(buffer.data(), n);
       while (true) {
         data = data.subspan(decoder_.Feed(data));
+        TrackPartialPayload();
         auto next = decoder_.Next();
         if (!next) {
           Misbehavior m{.kind = KindOf(next.error()), .wire_error = next.error()};
@@ -190,6 +193,37 @@ class Session {
     }
   }
 
+  // Keeps the manager's total of buffered payload bytes and this message's deadline in step
+  // with the decoder (called after every Feed).
+  void TrackPartialPayload() {
+    const auto capacity = static_cast<int64_t>(decoder_.payload_capacity());
+    manager_.buffered_payload_bytes += capacity - accounted_payload_;
+    accounted_payload_ = capacity;
+    if (!decoder_.in_payload()) {
+      partial_deadline_.reset();
+      return;
+    }
+    if (partial_deadline_) return;
+    const auto allowance = std::chrono::duration<double>(
+        static_cast<double>(decoder_.payload_length()) / options_.min_payload_bytes_per_second);
+    partial_deadline_ = steady_clock::now() + options_.partial_payload_timeout +
+                        std::chrono::duration_cast<steady_clock::duration>(allowance);
+    if (*partial_deadline_ < watchdog_wake_at_) h_->watchdog_wake.cancel();  // a nearer deadline
+  }
+
+  // In the middle of a payload while every session together holds more than the budget: wait
+  // (the deadline still runs, so a stalled sender frees its share in seconds).
+  asio::awaitable<std::optional<Ending>> WaitForPayloadBudget() {
+    asio::steady_timer wait(h_->strand);
+    while (decoder_.in_payload() &&
+           manager_.buffered_payload_bytes.load() > static_cast<int64_t>(options_.max_buffered_payload_bytes)) {
+      wait.expires_after(std::chrono::milliseconds(20));
+      auto [ec] = co_await wait.async_wait(kAsTuple);
+      if (ec) co_return FromError(ec);
+    }
+    co_return std::nullopt;
+  }
+
   // Bitcoin Core's fPauseSend: while our queue to the peer holds more than half its byte cap,
   // stop reading (its requests wait in the socket) until the writer drains it below a quarter.
   asio::awaitable<std::optional<Ending>> WaitForSendRoom() {
@@ -197,7 +231,7 @@ class Session {
       {
         util::MutexLock lock(h_->mutex);
         if (h_->close_request) co_return std::nullopt;  // the watchdog ends the session
-        if (h_->queue.bytes() <= options_.max_send_queue_bytes / 2) co_return std::nullopt;
+        if (h_->queue.bytes() <= options_.pause_reading_send_bytes) co_return std::nullopt;
         reader_paused_ = true;
       }
       h_->reader_wake.expires_at(steady_clock::time_point::max());
@@ -393,6 +427,9 @@ class Session {
         util::MutexLock lock(h_->mutex);
         h_->queue.PopBatch(batch, kMaxBatchFrames, kMaxBatchBytes);
       }
+      int64_t popped = 0;
+      for (const auto& frame : batch) popped += static_cast<int64_t>(frame.bytes->size());
+      manager_.queued_send_bytes -= popped;
       if (batch.empty()) {
         h_->writer_wake.expires_at(steady_clock::time_point::max());
         auto [ec] = co_await h_->writer_wake.async_wait(kAsTuple);
@@ -438,7 +475,7 @@ class Session {
     if (!reader_paused_) return;
     {
       util::MutexLock lock(h_->mutex);
-      if (h_->queue.bytes() > options_.max_send_queue_bytes / 4) return;
+      if (h_->queue.bytes() > options_.pause_reading_send_bytes / 4) return;
     }
     reader_paused_ = false;
     h_->reader_wake.cancel();
@@ -471,6 +508,14 @@ class Session {
         }
         next = std::min(next, next_ping_);
       }
+      if (partial_deadline_) {
+        if (now >= *partial_deadline_) {
+          co_return Ending{DisconnectReason::kInactivity,
+                           fmt::format("a {}-byte message stalled before its end",
+                                       decoder_.payload_length())};
+        }
+        next = std::min(next, *partial_deadline_);
+      }
       if (write_started_) {
         const auto deadline = *write_started_ + options_.write_timeout;
         if (now >= deadline) co_return Ending{DisconnectReason::kWriteTimeout, "peer not reading"};
@@ -498,6 +543,8 @@ class Session {
   bool connected_ = false;
   bool any_frame_ = false;      // a whole frame arrived (so a bad magic is not a v2 attempt)
   bool reader_paused_ = false;  // the reader waits in WaitForSendRoom
+  int64_t accounted_payload_ = 0;  // this session's share of manager_.buffered_payload_bytes
+  std::optional<SteadyTime> partial_deadline_;  // a payload is arriving: it must end by then
   std::optional<uint64_t> local_nonce_;  // our VERSION nonce (outbound), for self-detection
   SteadyTime started_{};
   SteadyTime last_receive_{};

@@ -57,6 +57,18 @@ inline constexpr double kByteBurst = 32.0 * 1024 * 1024;
 inline constexpr std::chrono::milliseconds kRateAbuseWindow = 60s;
 inline constexpr double kRateAbuseFraction = 0.5;
 
+// A message whose payload is still arriving after this long plus its length at the minimum rate
+// below is dropped with its peer (a stalled partial payload holds memory: seconds, not the
+// inactivity timeout). A 4 MB block gets 10 s + 40 s.
+inline constexpr std::chrono::milliseconds kPartialPayloadTimeout = 10s;
+inline constexpr double kMinPayloadBytesPerSecond = 100'000;
+// Payload bytes buffered by all sessions together (partial messages). Above it, sessions in the
+// middle of a payload pause reading until others finish or time out.
+inline constexpr size_t kMaxBufferedPayloadBytes = 64 * 1024 * 1024;
+// Bitcoin Core's fPauseSend: the reader stops taking a peer's requests while our queue to it
+// holds more than this, and resumes below a quarter of it.
+inline constexpr size_t kPauseReadingSendBytes = 1024 * 1024;
+
 // Bytes read from the socket per read call (the session's only fixed-size buffer).
 inline constexpr size_t kReadBufferSize = 8 * 1024;
 

@@ -152,6 +152,46 @@ TEST(NetworkManagerTest, HandshakeOdditiesAreIgnored) {
   EXPECT_EQ(a.ConnectedPeers(), 1u);
 }
 
+// Issue 12: a partial payload that stops arriving is dropped in seconds, not after the 20-minute
+// inactivity timeout, and an honest peer is served meanwhile.
+TEST(NetworkManagerTest, StalledPartialPayloadTimesOutInSeconds) {
+  auto options = TestOptions("127.0.8.5");
+  options.partial_payload_timeout = 300ms;
+  options.min_payload_bytes_per_second = 1e9;  // the length adds nothing
+  TestNode a(options);
+  a.Start();
+  RawPeer staller("127.0.8.6", a.ip(), a.port());
+  ASSERT_TRUE(staller.Handshake(21));
+  auto header = wire::EncodeFrame(kMagic, "block", util::Bytes(1'000'000));
+  header.resize(wire::kFrameHeaderSize + 10);  // the header and 10 of its 1,000,000 bytes
+  ASSERT_TRUE(staller.SendBytes(header));
+  RawPeer honest("127.0.8.7", a.ip(), a.port());
+  ASSERT_TRUE(honest.Handshake(22));
+  auto info = a.WaitDisconnect(DisconnectReason::kInactivity);
+  ASSERT_TRUE(info);
+  EXPECT_NE(info->disconnect_detail.find("stalled"), std::string::npos) << info->disconnect_detail;
+  EXPECT_TRUE(staller.WaitClosed());
+  ASSERT_TRUE(honest.Send(wire::Ping{77}));
+  auto pong = honest.ReadUntil<wire::Pong>();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->nonce, 77u);
+}
+
+// Issue 12: an unknown command (or a `tx`) claiming more than Core's 4 MB is closed at its header.
+TEST(NetworkManagerTest, PayloadCapsAreCheckedAtTheFrameHeader) {
+  TestNode a(TestOptions("127.0.8.8"));
+  a.Start();
+  for (std::string_view command : {"whatever", "tx"}) {
+    RawPeer raw("127.0.8.9", a.ip(), a.port());
+    ASSERT_TRUE(raw.Handshake(command.size()));
+    auto frame = wire::EncodeFrame(kMagic, command, util::Bytes(8));
+    util::WriteLE<uint32_t>(frame.data() + 16, wire::kMaxProtocolMessageLength + 1);
+    frame.resize(wire::kFrameHeaderSize);
+    ASSERT_TRUE(raw.SendBytes(frame));
+    EXPECT_TRUE(raw.WaitClosed()) << command;
+  }
+}
+
 TEST(NetworkManagerTest, DuplicateConnectionsAreRefused) {
   TestNode a(TestOptions("127.0.9.1"));
   TestNode b(TestOptions("127.0.9.2"));

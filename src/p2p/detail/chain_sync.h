@@ -95,6 +95,7 @@ class ChainSync::Impl {
     PeerId peer = 0;
     std::variant<primitives::Block, primitives::Transaction> item;
     bool requested = true;  // blocks: we asked this peer for it (else kUnrequested)
+    size_t bytes = 0;       // serialized size (the queue's byte budget)
   };
 
   // --- handlers (the dispatch table is the overload set of Handle) ---
@@ -119,7 +120,9 @@ class ChainSync::Impl {
   void ProcessTransaction(PeerId peer, const primitives::Transaction& tx) EXCLUDES(mutex_);
   std::optional<std::pair<PeerId, std::vector<wire::InvItem>>> NextServeTurn() REQUIRES(mutex_);
   void ServeLoop(std::stop_token stop) EXCLUDES(mutex_);
-  void ServeTurn(PeerId peer, const std::vector<wire::InvItem>& items) EXCLUDES(mutex_);
+  size_t ServeTurn(PeerId peer, const std::vector<wire::InvItem>& items) EXCLUDES(mutex_);
+  void Requeue(PeerId peer, std::span<const wire::InvItem> items, bool still_ready)
+      REQUIRES(mutex_);
   bool ServeBlock(PeerId peer, const wire::InvItem& item) EXCLUDES(mutex_);
 
   // --- sync.cpp ---
@@ -177,6 +180,7 @@ class ChainSync::Impl {
   std::unordered_map<crypto::Uint256, std::vector<PeerId>, HashHasher> tx_announcers_
       GUARDED_BY(mutex_);
   std::deque<Job> jobs_ GUARDED_BY(mutex_);
+  size_t job_bytes_ GUARDED_BY(mutex_) = 0;
   // Peers with queued getdata entries whose send queue has room (ServeLoop's work list).
   std::set<PeerId> serve_ready_ GUARDED_BY(mutex_);
   PeerId serve_cursor_ GUARDED_BY(mutex_) = 0;  // round robin

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -147,6 +148,10 @@ class NetworkManager::Impl {
   // Counts the responses `message` asks h for (see PeerHandle::solicited_items).
   static void NoteRequest(detail::PeerHandle& h, const wire::Message& message) EXCLUDES(h.mutex);
   uint64_t RandomNonce() EXCLUDES(mutex_);
+  // Payload bytes all sessions hold for partial messages (Options::max_buffered_payload_bytes).
+  std::atomic<int64_t> buffered_payload_bytes{0};
+  // Bytes in every peer's send queue together (NetworkManager::TotalSendQueueBytes).
+  std::atomic<int64_t> queued_send_bytes{0};
   // Our outbound VERSION nonces: an inbound VERSION carrying one is a self-connection.
   void RememberLocalNonce(uint64_t nonce) EXCLUDES(mutex_);
   void ForgetLocalNonce(uint64_t nonce) EXCLUDES(mutex_);

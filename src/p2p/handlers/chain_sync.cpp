@@ -131,7 +131,7 @@ void ChainSync::Impl::OnBlock(PeerId peer, const primitives::Block& block) {
     if (received_.Contains(hash) || recent_.Contains(hash)) {
       ++counters_.duplicate_blocks;
       DebugLog(peer, "sent a block we already have: " + hash.ToHex());
-    } else if (Enqueue({peer, block, requested})) {
+    } else if (Enqueue({peer, block, requested, primitives::SerializedSize(block)})) {
       received_.Insert(hash);
       ++counters_.blocks_received;
     }
@@ -154,14 +154,16 @@ void ChainSync::Impl::OnTransaction(PeerId peer, const primitives::Transaction& 
     tx_announcers_.erase(hash);
   }
   if (recent_.Contains(txid) || recent_rejects_.Contains(wtxid)) return;
-  if (Enqueue({peer, tx})) ++counters_.transactions_received;
+  if (Enqueue({peer, tx, true, primitives::SerializedSize(tx)})) ++counters_.transactions_received;
 }
 
 bool ChainSync::Impl::Enqueue(Job job) {
-  if (jobs_.size() >= options_.validation_queue) {
+  if (jobs_.size() >= options_.validation_queue ||
+      (!jobs_.empty() && job_bytes_ + job.bytes > options_.validation_queue_bytes)) {
     DebugLog(job.peer, "validation queue full: dropped");
     return false;
   }
+  job_bytes_ += job.bytes;
   jobs_.push_back(std::move(job));
   jobs_cv_.NotifyOne();
   return true;
@@ -178,6 +180,7 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
       if (!running_ || stop.stop_requested()) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
+      job_bytes_ -= job.bytes;
     }
     if (auto* block = std::get_if<primitives::Block>(&job.item)) {
       ProcessBlock(job.peer, *block, job.requested);
@@ -243,6 +246,7 @@ void ChainSync::Impl::Stop() {
     util::MutexLock lock(mutex_);
     running_ = false;
     jobs_.clear();
+    job_bytes_ = 0;
     jobs_cv_.NotifyAll();
     timer_cv_.NotifyAll();
     serve_cv_.NotifyAll();

@@ -46,9 +46,11 @@ constexpr size_t kMaxAnnouncersPerTx = 8;
 constexpr size_t kMaxTxRequestsPerPeer = 1000;
 // getdata entries waiting to be served per peer; more are answered with notfound at once.
 constexpr size_t kMaxQueuedGetData = 5000;
-// Serve a peer's next queued block only while its send queue holds less than this (Bitcoin
-// Core serves one block per turn and stops while the send buffer is full).
+// Serve a peer's next queued entry only while its send queue holds less than this (Bitcoin
+// Core serves one block per turn and stops while the send buffer is full), and only while all
+// send queues together hold less than the global budget (bounds memory over every peer).
 constexpr size_t kServeBudgetBytes = 1 << 20;
+constexpr size_t kServeGlobalBudgetBytes = 128 << 20;
 // One serving turn: at most one block, or this many transactions.
 constexpr size_t kMaxTxPerTurn = 1000;
 
@@ -246,24 +248,48 @@ void ChainSync::Impl::ServeLoop(std::stop_token stop) {
       }
     }
     const auto& [id, items] = *turn;
-    // A full send queue: put the entries back; the peer is ready again once it drains.
-    if (network_.SendQueueBytes(id).value_or(0) >= kServeBudgetBytes) {
+    // A full send queue: put the entries back; the peer is ready again once it drains. Over
+    // the global budget: wait for any queue to drain (or a short while) and try again.
+    const bool global_full = network_.TotalSendQueueBytes() >= kServeGlobalBudgetBytes;
+    if (global_full || network_.SendQueueBytes(id).value_or(0) >= kServeBudgetBytes) {
       util::MutexLock lock(mutex_);
-      if (Peer* peer = FindPeer(id)) {
-        peer->getdata_queue.insert(peer->getdata_queue.begin(), items.begin(), items.end());
-        serve_ready_.erase(id);
-      }
+      // Over the global budget the peer stays ready (its own queue may be empty: no drain event).
+      Requeue(id, items, /*still_ready=*/global_full);
+      if (global_full) (void)serve_cv_.WaitFor(mutex_, std::chrono::milliseconds(10));
       continue;
     }
-    ServeTurn(id, items);
+    const size_t served = ServeTurn(id, items);
+    if (served < items.size()) {
+      util::MutexLock lock(mutex_);
+      Requeue(id, std::span(items).subspan(served), /*still_ready=*/false);
+    }
   }
 }
 
-// Answers one turn without holding mutex_ (disk reads and encoding happen here).
-void ChainSync::Impl::ServeTurn(PeerId id, const std::vector<wire::InvItem>& items) {
+// Puts unserved entries back at the front of the peer's queue; it is ready again once its send
+// queue drains (OnSendDrained).
+void ChainSync::Impl::Requeue(PeerId id, std::span<const wire::InvItem> items, bool still_ready) {
+  Peer* peer = FindPeer(id);
+  if (!peer) return;
+  peer->getdata_queue.insert(peer->getdata_queue.begin(), items.begin(), items.end());
+  // The queue may have drained since it was measured (its drain event already passed).
+  if (network_.SendQueueBytes(id).value_or(0) < kServeBudgetBytes) still_ready = true;
+  if (still_ready) {
+    serve_ready_.insert(id);
+  } else {
+    serve_ready_.erase(id);
+  }
+}
+
+// Answers a turn's entries without holding mutex_ (disk reads and encoding happen here), until
+// the peer's send queue reaches the budget; returns how many entries were handled.
+size_t ChainSync::Impl::ServeTurn(PeerId id, const std::vector<wire::InvItem>& items) {
   std::vector<wire::InvItem> missing;
   std::vector<crypto::Uint256> served;
+  size_t handled = 0;
   for (const auto& item : items) {
+    if (handled > 0 && network_.SendQueueBytes(id).value_or(0) >= kServeBudgetBytes) break;
+    ++handled;
     if (IsBlockType(item.type)) {
       if (ServeBlock(id, item)) {
         served.push_back(item.hash);
@@ -289,7 +315,7 @@ void ChainSync::Impl::ServeTurn(PeerId id, const std::vector<wire::InvItem>& ite
   {
     util::MutexLock lock(mutex_);
     Peer* peer = FindPeer(id);
-    if (!peer) return;
+    if (!peer) return handled;
     for (const auto& hash : served) {
       peer->known.Insert(hash);
       // getblocks continuation (Core's hashContinue): the last block of a 500-entry inv was
@@ -301,6 +327,7 @@ void ChainSync::Impl::ServeTurn(PeerId id, const std::vector<wire::InvItem>& ite
     }
   }
   if (tip_inv) (void)network_.Send(id, wire::Inv{{{wire::InvType::kBlock, *tip_inv}}});
+  return handled;
 }
 
 // Sends one stored block: its bytes as stored for MSG_WITNESS_BLOCK, re-encoded without witness

@@ -76,6 +76,9 @@ class FrameDecoder {
   [[nodiscard]] Result<std::optional<Frame>> Next();
 
   bool failed() const { return state_ == State::kFailed; }
+  // A header was read and its payload is still arriving; payload_length() is what it claims.
+  bool in_payload() const { return state_ == State::kPayload; }
+  uint32_t payload_length() const { return payload_length_; }
   // Bytes of the current frame held so far (header and payload).
   size_t buffered_bytes() const { return header_size_ + payload_.size(); }
   // Memory reserved for the current payload.
