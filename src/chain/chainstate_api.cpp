@@ -145,15 +145,28 @@ Result<util::Bytes> Chainstate::GetBlockBytes(const crypto::Uint256& hash) const
     util::MutexLock lock(impl_->mutex);
     const BlockIndexEntry* entry = impl_->index.Find(hash);
     if (entry == nullptr || !entry->HaveData()) return Fail(ErrorCode::kNotFound, hash.ToHex());
+    if (entry->DataCorrupt()) {
+      const auto why = impl_->corrupt_details.find(hash);
+      return Fail(ErrorCode::kCorruption, why != impl_->corrupt_details.end() ? why->second : hash.ToHex());
+    }
     pos = entry->data_pos;
   }
   auto bytes = impl_->blocks->Read(pos);  // the store is thread-safe; read outside the lock
-  if (!bytes) return std::unexpected(Error::Storage(bytes.error()));
-  if (bytes->size() < primitives::BlockHeader::kSize ||
-      crypto::Sha256d(util::ByteSpan(bytes->data(), primitives::BlockHeader::kSize)) != hash) {
-    return Fail(ErrorCode::kCorruption,
-                "block " + hash.ToHex() + " in " + impl_->blocks->FilePath(pos.file).string() +
-                    " offset " + std::to_string(pos.offset) + " does not match its header");
+  std::optional<Error> damaged;
+  if (!bytes) {
+    if (bytes.error().code != storage::ErrorCode::kCorruption) {
+      return std::unexpected(Error::Storage(bytes.error()));
+    }
+    damaged = Error::Storage(bytes.error());
+  } else if (bytes->size() < primitives::BlockHeader::kSize ||
+             crypto::Sha256d(util::ByteSpan(bytes->data(), primitives::BlockHeader::kSize)) != hash) {
+    damaged = Error{ErrorCode::kCorruption, std::nullopt,
+                    impl_->blocks->FilePath(pos.file).string() + " offset " +
+                        std::to_string(pos.offset) + ": the record is not block " + hash.ToHex()};
+  }
+  if (damaged) {
+    impl_->ReportDataCorrupt(hash, *damaged);  // logged, counted, marked for re-fetch
+    return std::unexpected(*damaged);
   }
   return std::move(*bytes);
 }

@@ -7,6 +7,8 @@
 #include <set>
 
 #include "crypto/schnorr.h"
+#include <fstream>
+
 #include "sync_node.h"
 
 namespace parthenon::p2p::test {
@@ -339,6 +341,43 @@ TEST(SyncTest, MisbehavingPeersAreReportedAndSyncContinuesFromOthers) {
   EXPECT_TRUE(WaitUntil([&] { return victim.Tip().hash == next.header.Hash(); }))
       << victim.sync().ProgressLine() << " header tip " << victim.chain().HeaderTip().hash.ToHex()
       << " forged " << invalid.header.Hash().ToHex() << " next " << next.header.Hash().ToHex();
+}
+
+// Issue 18: a block whose stored copy is damaged is reported, fetched again from a peer that has
+// it, stored afresh, and served again; the node keeps running.
+TEST(SyncTest, DamagedStoredBlockIsFetchedAgainFromAPeer) {
+  Nodes nodes = MakeNodes(2, 60);
+  const auto tip = MineMany(*nodes[0], 30);
+  ASSERT_TRUE(nodes[1]->Link(*nodes[0]));
+  ASSERT_TRUE(WaitTip(nodes, tip.header.Hash()));
+  // Flip one byte in the middle of node 1's block file.
+  const auto file = nodes[1]->datadir() / "blocks" / "blk00000.dat";
+  {
+    std::fstream bytes(file, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(bytes);
+    const auto size = std::filesystem::file_size(file);
+    bytes.seekg(static_cast<std::streamoff>(size / 2));
+    char c = 0;
+    bytes.read(&c, 1);
+    bytes.seekp(static_cast<std::streamoff>(size / 2));
+    c = static_cast<char>(c ^ 0x5a);
+    bytes.write(&c, 1);
+  }
+  std::optional<crypto::Uint256> damaged;
+  for (int h = 1; h <= 30 && !damaged; ++h) {
+    const auto hash = *nodes[1]->chain().GetBlockHash(h);
+    auto block = nodes[1]->chain().GetBlock(hash);
+    if (!block) {
+      EXPECT_EQ(block.error().code, chain::ErrorCode::kCorruption);
+      damaged = hash;
+    }
+  }
+  ASSERT_TRUE(damaged) << "the flipped byte hit no block";
+  EXPECT_GE(nodes[1]->chain().CorruptBlockReads(), 1u);
+  // ChainSync asks node 0 for it; the fresh copy is stored and reads again.
+  EXPECT_TRUE(WaitUntil([&] { return nodes[1]->chain().GetBlock(*damaged).has_value(); }, 10s));
+  EXPECT_TRUE(nodes[1]->chain().BlocksToRefetch().empty());
+  EXPECT_EQ(nodes[1]->ConnectedTo(nodes[0]->ip()), 1u);
 }
 
 }  // namespace

@@ -174,6 +174,7 @@ class SyncNode {
   }
 
   chain::Chainstate& chain() { return *chain_; }
+  const std::filesystem::path& datadir() const { return dir_.path(); }
   NetworkManager& net() { return *net_; }
   ChainSync& sync() { return *sync_; }
   const std::string& ip() const { return ip_; }

@@ -40,6 +40,8 @@ class ChainSync::Impl {
   void OnNewTip(const chain::ChainTip& tip) EXCLUDES(mutex_);
   void OnTransactionAccepted(const primitives::Transaction& tx) EXCLUDES(mutex_);
   void OnSendDrained(PeerId peer) EXCLUDES(mutex_);
+  // Our stored copy of a block is damaged: fetch it again from a peer that has it.
+  void OnBlockDataCorrupt(const crypto::Uint256& hash, int32_t height) EXCLUDES(mutex_);
 
   void Start() EXCLUDES(mutex_);
   void Stop() EXCLUDES(mutex_);
@@ -145,6 +147,7 @@ class ChainSync::Impl {
   void RebuildDownloadQueue() REQUIRES(mutex_);
   void ScheduleBlocks(SteadyTime now, Effects& fx) REQUIRES(mutex_);
   void CheckTimeouts(SteadyTime now, Effects& fx) REQUIRES(mutex_);
+  void RequestRefetches(SteadyTime now, Effects& fx) REQUIRES(mutex_);
 
   // --- chain_sync.cpp ---
   void Flush(Effects& fx) EXCLUDES(mutex_);
@@ -186,6 +189,9 @@ class ChainSync::Impl {
   PeerId serve_cursor_ GUARDED_BY(mutex_) = 0;  // round robin
   // Transactions requested as orphan parents: asked for by txid even of wtxid-relay peers.
   BoundedHashSet orphan_parents_ GUARDED_BY(mutex_);
+  // Blocks whose stored data is damaged, with their heights: requested again from peers, and
+  // let through OnBlock's duplicate filter when they arrive.
+  std::map<crypto::Uint256, int32_t> refetch_ GUARDED_BY(mutex_);
   std::optional<PeerId> sync_peer_ GUARDED_BY(mutex_);
   // The header chain from the fork point with the active chain to the best header, in height
   // order: download_[i] has height download_base_ + i.

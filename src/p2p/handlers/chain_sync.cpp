@@ -127,8 +127,11 @@ void ChainSync::Impl::OnBlock(PeerId peer, const primitives::Block& block) {
     if (!p) return;
     p->known.Insert(hash);
     // Requested from anyone counts: a slow peer's block may arrive after we asked another.
-    const bool requested = block_requests_.Remove(hash);
-    if (received_.Contains(hash) || recent_.Contains(hash)) {
+    const bool requested = block_requests_.Remove(hash) || refetch_.contains(hash);
+    if (refetch_.erase(hash) > 0) {
+      // A fresh copy of a block whose stored data was damaged: SubmitBlock stores it again.
+      Enqueue({peer, block, true, primitives::SerializedSize(block)});
+    } else if (received_.Contains(hash) || recent_.Contains(hash)) {
       ++counters_.duplicate_blocks;
       DebugLog(peer, "sent a block we already have: " + hash.ToHex());
     } else if (Enqueue({peer, block, requested, primitives::SerializedSize(block)})) {
@@ -213,6 +216,7 @@ void ChainSync::Impl::Tick(SteadyTime now) {
       next_tx_flush_ = now + options_.tx_announce_interval;
     }
     CheckTimeouts(now, fx);
+    RequestRefetches(now, fx);
     MaybeStartHeadersSync(now, fx);
     ScheduleBlocks(now, fx);
     if (now >= next_progress_log_) {
@@ -234,6 +238,9 @@ void ChainSync::Impl::Start() {
     next_tx_flush_ = now + options_.tx_announce_interval;
     next_progress_log_ = now + options_.progress_log_interval;
     counters_ = {};
+    for (const auto& hash : chain_.BlocksToRefetch()) {
+      refetch_.emplace(hash, chain_.GetHeight(hash).value_or(0));
+    }
   }
   worker_ = std::jthread([this](std::stop_token stop) { WorkerLoop(stop); });
   timer_ = std::jthread([this](std::stop_token stop) { TimerLoop(stop); });
@@ -337,6 +344,9 @@ ChainSync::ChainSync(NetworkManager& network, chain::Chainstate& chain, Options 
   });
   chain.OnTransactionAccepted([weak](const primitives::Transaction& tx) {
     if (auto self = weak.lock()) self->OnTransactionAccepted(tx);
+  });
+  chain.OnBlockDataCorrupt([weak](const crypto::Uint256& hash, int32_t height) {
+    if (auto self = weak.lock()) self->OnBlockDataCorrupt(hash, height);
   });
 }
 

@@ -295,6 +295,32 @@ void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
   for (auto& [id, batch] : batches) fx.Send(id, std::move(batch));
 }
 
+void ChainSync::Impl::OnBlockDataCorrupt(const crypto::Uint256& hash, int32_t height) {
+  Effects fx;
+  {
+    util::MutexLock lock(mutex_);
+    refetch_.emplace(hash, height);
+    if (running_) RequestRefetches(Clock::now(), fx);
+  }
+  Flush(fx);
+}
+
+// Asks a peer whose chain reaches each damaged block's height for it (one request per block in
+// flight; a timeout or notfound lets the next tick try another peer).
+void ChainSync::Impl::RequestRefetches(SteadyTime now, Effects& fx) {
+  for (const auto& [hash, height] : refetch_) {
+    if (block_requests_.InFlight(hash)) continue;
+    std::optional<PeerId> chosen;
+    for (const auto& [id, peer] : peers_) {
+      if (peer.best_height < height || peer.failed.Contains(hash)) continue;
+      if (!chosen || block_requests_.CountFor(id) < block_requests_.CountFor(*chosen)) chosen = id;
+    }
+    if (!chosen) continue;
+    block_requests_.Add(hash, *chosen, now + options_.block_timeout);
+    fx.Send(*chosen, wire::GetData{{{wire::InvType::kWitnessBlock, hash}}});
+  }
+}
+
 void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
   // One report per peer and tick, however many of its requests expired.
   std::map<PeerId, size_t> undelivered;
