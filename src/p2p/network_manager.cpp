@@ -61,15 +61,18 @@ bool IsLoopback(const wire::NetAddress& address) {
   return ToEndpoint(address).address().is_loopback();
 }
 
+namespace {
+std::string CommandLabel(size_t i) {
+  return i < wire::kCommandCount ? std::string(wire::kCommands[i].name) : std::string("*other*");
+}
+}  // namespace
+
 PeerInfo PeerHandle::Snapshot() const {
   util::MutexLock lock(mutex);
   PeerInfo copy = info;
   for (size_t i = 0; i <= wire::kCommandCount; ++i) {
-    const std::string name = i < wire::kCommandCount
-                                 ? std::string(wire::kCommands[i].name)
-                                 : std::string("*other*");
-    if (sent[i].messages) copy.sent_per_command[name] = sent[i];
-    if (received[i].messages) copy.received_per_command[name] = received[i];
+    if (sent[i].messages) copy.sent_per_command[CommandLabel(i)] = sent[i];
+    if (received[i].messages) copy.received_per_command[CommandLabel(i)] = received[i];
   }
   return copy;
 }
@@ -763,11 +766,24 @@ void NetworkManager::Impl::OnSessionEnded(PeerHandle& h, const detail::Ending& e
     idle_.NotifyAll();
   }
   policy_->Forget(h.id);
+  std::array<CommandStats, wire::kCommandCount + 1> sent{};
+  std::array<CommandStats, wire::kCommandCount + 1> received{};
   {
     util::MutexLock lock(h.mutex);
+    sent = h.sent;
+    received = h.received;
     queued_send_bytes -= static_cast<int64_t>(h.queue.bytes());
     std::vector<transport::OutFrame> dropped;
     h.queue.PopBatch(dropped, std::numeric_limits<size_t>::max(), std::numeric_limits<size_t>::max());
+  }
+  {
+    util::MutexLock lock(mutex_);  // traffic totals that survive the session
+    for (size_t i = 0; i <= wire::kCommandCount; ++i) {
+      closed_sent_[i].messages += sent[i].messages;
+      closed_sent_[i].bytes += sent[i].bytes;
+      closed_received_[i].messages += received[i].messages;
+      closed_received_[i].bytes += received[i].bytes;
+    }
   }
   bool was_connected = false;
   {
@@ -823,6 +839,12 @@ NetworkManager::Stats NetworkManager::Impl::GetStats() const {
   Stats stats = stats_;
   for (const auto& [id, h] : peers_) {
     ++(h->direction == Direction::kInbound ? stats.inbound : stats.outbound);
+  }
+  for (size_t i = 0; i <= wire::kCommandCount; ++i) {
+    if (closed_sent_[i].messages) stats.sent_by_closed[detail::CommandLabel(i)] = closed_sent_[i];
+    if (closed_received_[i].messages) {
+      stats.received_by_closed[detail::CommandLabel(i)] = closed_received_[i];
+    }
   }
   return stats;
 }

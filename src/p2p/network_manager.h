@@ -151,6 +151,10 @@ class NetworkManager {
     size_t outbound = 0;
     uint64_t accepted = 0;          // inbound TCP connections accepted
     uint64_t refused_inbound = 0;   // closed at once: limits or bans
+    // Traffic of the sessions that have ended, per command (add the live peers' PeerInfo maps
+    // for totals that never go down).
+    std::map<std::string, CommandStats, std::less<>> sent_by_closed;
+    std::map<std::string, CommandStats, std::less<>> received_by_closed;
   };
 
   // Seed document API: listen on `port` (all interfaces) for the network with `magic`.

@@ -127,6 +127,9 @@ struct PeerInfo {
   std::map<std::string, CommandStats, std::less<>> sent_per_command;
   std::map<std::string, CommandStats, std::less<>> received_per_command;
   std::chrono::system_clock::time_point connected_since{};
+  // Wall-clock time of the last message read from / write to the peer (epoch: none yet).
+  std::chrono::system_clock::time_point last_receive{};
+  std::chrono::system_clock::time_point last_send{};
   // Set once the connection has ended.
   DisconnectReason disconnect_reason = DisconnectReason::kNone;
   std::string disconnect_detail;

@@ -268,6 +268,7 @@ class Session {
       auto& stats = h_->received[CommandIndex(frame.command)];
       ++stats.messages;
       stats.bytes += bytes;
+      h_->info.last_receive = options_.clock->Now();
       ++h_->info.messages_received;
       h_->info.bytes_received += bytes;
     }
@@ -454,6 +455,7 @@ class Session {
         }
         h_->info.messages_sent += batch.size();
         h_->info.bytes_sent += n;
+        h_->info.last_send = options_.clock->Now();
       }
       batch.clear();
       WakeReaderIfDrained();

@@ -14,10 +14,16 @@
 namespace parthenon::rpc {
 namespace {
 
-void PeerMetrics(MetricsWriter& out, const std::vector<p2p::PeerInfo>& peers) {
+void PeerMetrics(MetricsWriter& out, const std::vector<p2p::PeerInfo>& peers,
+                 const p2p::NetworkManager::Stats& network) {
   std::map<std::pair<std::string, std::string>, int> by_direction_state;
   std::map<std::string, int> encrypted;                                   // direction → peers
   std::map<std::pair<std::string, std::string>, p2p::CommandStats> traffic;  // (direction, command)
+  // Ended sessions' traffic first, so the counters never go down when a peer leaves.
+  for (const auto& [command, stats] : network.sent_by_closed) traffic[{"sent", command}] = stats;
+  for (const auto& [command, stats] : network.received_by_closed) {
+    traffic[{"received", command}] = stats;
+  }
   for (const auto& peer : peers) {
     const std::string direction(p2p::ToString(peer.direction));
     ++by_direction_state[{direction, std::string(p2p::ToString(peer.state))}];
@@ -40,13 +46,13 @@ void PeerMetrics(MetricsWriter& out, const std::vector<p2p::PeerInfo>& peers) {
     out.Sample("parthenon_tls_peers", encrypted[direction], {{"direction", direction}});
   }
   out.Family("parthenon_p2p_messages_total", "counter",
-             "P2P messages of the connected peers by direction and command.");
+             "P2P messages since start (ended sessions included) by direction and command.");
   for (const auto& [key, stats] : traffic) {
     out.Sample("parthenon_p2p_messages_total", static_cast<double>(stats.messages),
                {{"direction", key.first}, {"command", key.second}});
   }
   out.Family("parthenon_p2p_bytes_total", "counter",
-             "P2P bytes (with frame headers) of the connected peers by direction and command.");
+             "P2P bytes (with frame headers) since start by direction and command.");
   for (const auto& [key, stats] : traffic) {
     out.Sample("parthenon_p2p_bytes_total", static_cast<double>(stats.bytes),
                {{"direction", key.first}, {"command", key.second}});
@@ -150,7 +156,7 @@ std::string NodeMetricsText(const NodeMetricsSnapshot& snapshot) {
   MetricsWriter out;
   out.Family("parthenon_build_info", "gauge", "Always 1; the labels name the version and chain.");
   out.Sample("parthenon_build_info", 1, {{"version", snapshot.version}, {"chain", snapshot.chain}});
-  PeerMetrics(out, snapshot.peers);
+  PeerMetrics(out, snapshot.peers, snapshot.network);
   SyncMetrics(out, snapshot);
   WriteTlsMetrics(out, snapshot.tls);
   if (snapshot.with_process) ProcessMetrics(out);

@@ -88,6 +88,15 @@ json PeerToJson(const p2p::PeerInfo& peer) {
   out["msgssent"] = peer.messages_sent;
   out["msgsrecv"] = peer.messages_received;
   out["conntime"] = since;
+  const auto unix_seconds = [](std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  };
+  out["lastsend"] = unix_seconds(peer.last_send);  // 0: nothing yet
+  out["lastrecv"] = unix_seconds(peer.last_receive);
+  out["manual"] = peer.manual;
+  out["relaytxes"] = peer.relay_txs;
+  out["wtxidrelay"] = peer.wtxid_relay;
+  out["addrv2"] = peer.addrv2;
   out["bytessent_per_msg"] = CommandStatsToJson(peer.sent_per_command);
   out["bytesrecv_per_msg"] = CommandStatsToJson(peer.received_per_command);
   if (peer.ping) out["pingtime"] = static_cast<double>(peer.ping->count()) / 1e6;

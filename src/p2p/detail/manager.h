@@ -240,6 +240,8 @@ class NetworkManager::Impl {
   std::multiset<uint64_t> local_nonces_ GUARDED_BY(mutex_);
   std::mt19937_64 rng_ GUARDED_BY(mutex_);
   Stats stats_ GUARDED_BY(mutex_);
+  std::array<CommandStats, wire::kCommandCount + 1> closed_sent_ GUARDED_BY(mutex_){};
+  std::array<CommandStats, wire::kCommandCount + 1> closed_received_ GUARDED_BY(mutex_){};
   // TLS: the context swapped by rotation (thread-safe itself, started/stopped with the manager).
   std::shared_ptr<transport::TlsContext> tls_ GUARDED_BY(mutex_);
   std::set<std::string> tls_peers_ GUARDED_BY(mutex_);
