@@ -242,16 +242,23 @@ class Session {
     }
   }
 
-  // Responses to our own requests are not charged against the receive budget.
-  bool Solicited(std::string_view command) {
+  // Responses to our own requests are not charged against the receive budget: a block/tx per
+  // getdata entry we sent (a notfound settles as many), a headers per getheaders, any pong.
+  bool Solicited(const wire::Message& message) {
     util::MutexLock lock(h_->mutex);
-    if (command == "pong") return true;
-    if ((command == "block" || command == "tx") && h_->solicited_items > 0) {
+    if (std::holds_alternative<wire::Pong>(message)) return true;
+    if (std::holds_alternative<wire::BlockMessage>(message) ||
+        std::holds_alternative<wire::TxMessage>(message)) {
+      if (h_->solicited_items == 0) return false;
       --h_->solicited_items;
       return true;
     }
-    if (command == "notfound") return h_->solicited_items > 0;
-    if (command == "headers" && h_->solicited_headers > 0) {
+    if (const auto* notfound = std::get_if<wire::NotFound>(&message)) {
+      if (h_->solicited_items == 0) return false;
+      h_->solicited_items -= std::min<uint64_t>(h_->solicited_items, notfound->items.size());
+      return true;
+    }
+    if (std::holds_alternative<wire::Headers>(message) && h_->solicited_headers > 0) {
       --h_->solicited_headers;
       return true;
     }
@@ -260,9 +267,6 @@ class Session {
 
   std::optional<Ending> HandleFrame(wire::Frame& frame) {
     const size_t bytes = wire::kFrameHeaderSize + frame.payload.size();
-    if (!Solicited(frame.command) && !IsRequest(frame.command)) {
-      limiter_.OnMessage(bytes, steady_clock::now());
-    }
     {
       util::MutexLock lock(h_->mutex);
       auto& stats = h_->received[CommandIndex(frame.command)];
@@ -274,8 +278,12 @@ class Session {
     }
     auto message = wire::DecodeMessage(frame.command, frame.payload);
     if (!message) {
+      limiter_.OnMessage(bytes, steady_clock::now());  // garbage is never solicited
       return Misbehaved({.kind = KindOf(message.error()), .wire_error = message.error(),
                          .command = frame.command});
+    }
+    if (!IsRequest(frame.command) && !Solicited(*message)) {
+      limiter_.OnMessage(bytes, steady_clock::now());
     }
     if (!connected_) return HandleHandshake(*message);
     return Dispatch(*message);

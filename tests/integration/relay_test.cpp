@@ -9,6 +9,9 @@
 #include "crypto/schnorr.h"
 #include <fstream>
 
+#include "consensus/pow.h"
+
+#include "consensus/pow.h"
 #include "sync_node.h"
 
 namespace parthenon::p2p::test {
@@ -378,6 +381,76 @@ TEST(SyncTest, DamagedStoredBlockIsFetchedAgainFromAPeer) {
   EXPECT_TRUE(WaitUntil([&] { return nodes[1]->chain().GetBlock(*damaged).has_value(); }, 10s));
   EXPECT_TRUE(nodes[1]->chain().BlocksToRefetch().empty());
   EXPECT_EQ(nodes[1]->ConnectedTo(nodes[0]->ip()), 1u);
+}
+
+// Headers with valid regtest proof of work forking from `parent`, `count` long, times from `time`.
+std::vector<primitives::BlockHeader> ForkHeaders(const primitives::BlockHeader& parent, int count,
+                                                 uint32_t time, uint8_t salt) {
+  std::vector<primitives::BlockHeader> headers;
+  primitives::BlockHeader prev = parent;
+  const auto& params = consensus::Params(consensus::Network::kRegtest);
+  for (int i = 0; i < count; ++i) {
+    primitives::BlockHeader h;
+    h.version = 1;
+    h.prev_block = prev.Hash();
+    std::array<std::byte, 32> root{};
+    root.fill(std::byte{salt});
+    h.merkle_root = crypto::Uint256(root);
+    h.time = time + static_cast<uint32_t>(i);
+    h.bits = params.pow_limit_bits;
+    while (!consensus::CheckProofOfWork(h.Hash(), h.bits, params).has_value()) ++h.nonce;
+    headers.push_back(h);
+    prev = h;
+  }
+  return headers;
+}
+
+// Issue 12: low-work data is not stored, and a peer that keeps sending it is disconnected.
+TEST(SyncTest, LowWorkBlocksAndHeaderForksAreNotStoredAndTheSenderIsDropped) {
+  constexpr int kHeight = 2300;  // more than 2,000 headers + the 144-block anti-DoS margin
+  Nodes nodes = MakeNodes(1, 61);
+  SyncNode& victim = *nodes[0];
+  MineMany(victim, kHeight);
+  const auto genesis = *victim.chain().GetHeader(victim.chain().params().genesis_hash);
+  const auto blocks_file = victim.datadir() / "blocks" / "blk00000.dat";
+  const auto file_size = std::filesystem::file_size(blocks_file);
+
+  // 1. Unrequested valid blocks at height 1 (less work than the tip), one after another.
+  {
+    RawPeer raw("127.30.61.40", victim.ip(), victim.port());
+    ASSERT_TRUE(Handshake(raw, 1));
+    std::vector<crypto::Uint256> sent;
+    for (int i = 0; i < 12 && !raw.WaitClosed(10ms); ++i) {
+      SyncNode fresh(fmt::format("127.30.61.{}", 50 + i));
+      auto block = fresh.Build(chain::testing::PayTo(Key()));  // height 1, on genesis
+      sent.push_back(block.header.Hash());
+      (void)raw.Send(wire::BlockMessage{block});
+    }
+    EXPECT_TRUE(raw.WaitClosed()) << "the low-work block sender stays connected";
+    for (const auto& hash : sent) EXPECT_FALSE(victim.chain().GetHeader(hash)) << hash.ToHex();
+    EXPECT_EQ(std::filesystem::file_size(blocks_file), file_size);  // nothing stored
+  }
+  // 2. Forks of 2,000 headers from genesis, each abandoning the previous one.
+  {
+    RawPeer raw("127.30.61.41", victim.ip(), victim.port());
+    ASSERT_TRUE(Handshake(raw, 2));
+    const auto header_tip = victim.chain().HeaderTip();
+    int sent = 0;
+    for (uint8_t fork = 0; fork < 12 && !raw.WaitClosed(10ms); ++fork) {
+      (void)raw.Send(wire::Headers{ForkHeaders(genesis, 2000, genesis.time + 1, fork)});
+      ++sent;
+    }
+    EXPECT_TRUE(raw.WaitClosed()) << "still connected after " << sent << " low-work forks";
+    EXPECT_EQ(victim.chain().HeaderTip().hash, header_tip.hash);
+    EXPECT_FALSE(victim.chain().GetHeader(ForkHeaders(genesis, 1, genesis.time + 1, 0)[0].Hash()));
+  }
+  // An honest peer is still served.
+  RawPeer honest("127.30.61.42", victim.ip(), victim.port());
+  ASSERT_TRUE(Handshake(honest, 3));
+  ASSERT_TRUE(honest.Send(wire::GetHeaders{.locator = {genesis.Hash()}}));
+  auto headers = honest.ReadUntil<wire::Headers>();
+  ASSERT_TRUE(headers);
+  EXPECT_EQ(headers->headers.size(), 2000u);
 }
 
 }  // namespace

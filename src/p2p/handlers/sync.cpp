@@ -115,9 +115,14 @@ void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message) {
     counters_.headers_received += message.headers.size();
     if (message.headers.empty() && sync_peer_ == id) sync_peer_.reset();  // it has nothing more
     if (message.headers.empty()) return;
-    if (!peer->held_headers.empty() &&
-        message.headers.front().prev_block == peer->held_headers.back().Hash()) {
-      chain = std::move(peer->held_headers);
+    if (!peer->held_headers.empty()) {
+      if (message.headers.front().prev_block == peer->held_headers.back().Hash()) {
+        chain = std::move(peer->held_headers);
+      } else {
+        // It left its low-work chain for another one: that one cost us for nothing.
+        fx.Report(id, {.kind = MisbehaviorKind::kLowWorkData, .command = "headers",
+                       .detail = "abandoned a held chain below the anti-DoS work threshold"});
+      }
     }
     peer->held_headers.clear();
   }
