@@ -56,6 +56,20 @@ std::vector<wire::InvItem> AwaitTxInv(RawPeer& raw) {
   return {};
 }
 
+// Submits `tx` to `node`'s mempool: `told` gets a transaction inv of it (by txid), and
+// `untold`, read up to a pong after that announcement batch and a little beyond, gets none.
+void ExpectAnnouncedOnlyTo(PolicyNode& node, const primitives::Transaction& tx, RawPeer& told,
+                           RawPeer& untold) {
+  ASSERT_TRUE(node.chain().SubmitTransaction(tx));
+  const auto items = AwaitTxInv(told);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].hash, primitives::Txid(tx));
+  auto seen = ReadUntilPong(untold, 0x5eed);
+  ASSERT_TRUE(seen);
+  EXPECT_TRUE(TxInvItems(*seen).empty());
+  EXPECT_TRUE(TxInvItems(ReadFor(untold, 300ms)).empty());
+}
+
 TEST(PeerRelayWireTest, RelayFalsePeerGetsNoTransactionInv) {
   auto a = StartedNode("127.91.6.1", 101);
   RawPeer quiet("127.91.6.2", a->ip(), a->port());
@@ -63,16 +77,7 @@ TEST(PeerRelayWireTest, RelayFalsePeerGetsNoTransactionInv) {
   RawPeer chatty("127.91.6.3", a->ip(), a->port());
   ASSERT_TRUE(HandshakeWith(chatty, VersionOf(0x602, true)));
   ASSERT_TRUE(WaitConnected(*a, 2));
-  const auto tx = SpendCoin(CoinbaseAt(a->node(), 1), 1000);
-  ASSERT_TRUE(a->chain().SubmitTransaction(tx));
-  const auto items = AwaitTxInv(chatty);
-  ASSERT_EQ(items.size(), 1u);
-  EXPECT_EQ(items[0].hash, primitives::Txid(tx));
-  // The announcement batch went out; the relay=false peer's stream up to a pong has none.
-  auto seen = ReadUntilPong(quiet, 0x61);
-  ASSERT_TRUE(seen);
-  EXPECT_TRUE(TxInvItems(*seen).empty());
-  EXPECT_TRUE(TxInvItems(ReadFor(quiet, 300ms)).empty());
+  ExpectAnnouncedOnlyTo(*a, SpendCoin(CoinbaseAt(a->node(), 1), 1000), chatty, quiet);
 }
 
 TEST(PeerRelayWireTest, FeeFilterAboveTheFeeRateSuppressesTheInvAndTheNodeSendsItsOwn) {
@@ -89,18 +94,9 @@ TEST(PeerRelayWireTest, FeeFilterAboveTheFeeRateSuppressesTheInvAndTheNodeSendsI
   ASSERT_TRUE(WaitConnected(*a, 2));
 
   const auto tx = SpendCoin(CoinbaseAt(a->node(), 1), 1000);
-  const auto entry_rate = [&] {
-    return a->chain().MempoolLookup(primitives::Txid(tx), false)->fee_per_kvb;
-  };
-  ASSERT_TRUE(a->chain().SubmitTransaction(tx));
-  ASSERT_LT(entry_rate(), 1'000'000);
-  const auto items = AwaitTxInv(plain);
-  ASSERT_EQ(items.size(), 1u);
-  EXPECT_EQ(items[0].hash, primitives::Txid(tx));
-  auto seen = ReadUntilPong(filtered, 0x72);
-  ASSERT_TRUE(seen);
-  EXPECT_TRUE(TxInvItems(*seen).empty());
-  EXPECT_TRUE(TxInvItems(ReadFor(filtered, 300ms)).empty());
+  ExpectAnnouncedOnlyTo(*a, tx, plain, filtered);
+  // The filter is above the transaction's rate (BIP133 units: per 1000 vbytes).
+  EXPECT_LT(a->chain().MempoolLookup(primitives::Txid(tx), false)->fee_per_kvb, 1'000'000);
 }
 
 TEST(PeerRelayWireTest, WtxidRelayPeerGetsMsgWtxAndCanFetchByWtxid) {
