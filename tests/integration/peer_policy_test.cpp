@@ -126,7 +126,9 @@ TEST(PeerPolicyWireTest, ManualPeerIsNeverBannedAnInboundPeerIsBannedOnTheFifthT
   EXPECT_FALSE(a.Banned(manual.ip()));
   const auto address = *wire::NetAddress::Parse(manual.ip(), manual.port());
   EXPECT_TRUE(NoViolations(a.db().GetPeer(a.db().Canonical(address))));
-  EXPECT_EQ(a.DisconnectsOf(manual.ip(), DisconnectReason::kMisbehavior), size_t{kRounds});
+  EXPECT_TRUE(WaitUntil([&] {
+    return a.DisconnectsOf(manual.ip(), DisconnectReason::kMisbehavior) == size_t{kRounds};
+  }));
   EXPECT_TRUE(manual.Accept()) << "the manual target is still redialled";
 
   // The same misbehaviour from an inbound peer: banned on the 5th time.
