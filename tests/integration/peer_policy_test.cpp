@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 
+#include "consensus/script.h"
 #include "peer_policy_support.h"
 
 namespace parthenon::p2p::test {
@@ -330,16 +331,34 @@ TEST(PeerPolicyWireTest, AddNodeOnetryDialsExactlyOnce) {
   EXPECT_EQ(failures, 1u);
 }
 
+// A block of about 20 KB (a transaction with 200 null-data outputs): 50,000 copies of it would
+// be a gigabyte, so a node that queued what it was asked for could not stay under the bound.
+primitives::Block MineLargeBlock(SyncNode& node) {
+  MineBlocks(node, 101);
+  const auto coin = CoinbaseAt(node, 1);
+  constexpr consensus::Amount kFee = 100'000;
+  std::vector<primitives::TxOut> outputs = {
+      {coin.out.value - kFee, chain::testing::PayTo(TestKey())}};
+  const util::Bytes data(consensus::kMaxNullDataSize, std::byte{0x42});
+  for (int i = 0; i < 200; ++i) outputs.push_back({0, consensus::NullDataScript(data)});
+  if (!node.chain().SubmitTransaction(chain::testing::SignedTx(TestKey(), {coin}, outputs))) {
+    return {};
+  }
+  return node.Mine(chain::testing::PayTo(TestKey()));
+}
+
 TEST(PeerPolicyWireTest, GetDataForOneBlock50000TimesIsBoundedAndOthersAreServed) {
   PolicyNode a("127.90.16.1");
   a.Start();
-  const auto block = MineBlocks(a.node(), 1);
-  const uint64_t rss_before = ResidentBytes();
+  const auto block = MineLargeBlock(a.node());
+  ASSERT_GT(primitives::Serialize(block).size(), 18'000u);
   RawPeer attacker("127.90.16.2", a.ip(), a.port());
   ASSERT_TRUE(attacker.Handshake(0x1601));
   RawPeer honest("127.90.16.3", a.ip(), a.port());
   ASSERT_TRUE(honest.Handshake(0x1602));
+  const uint64_t rss_before = ResidentBytes();
 
+  // The attacker asks and does not read for now.
   wire::GetData flood;
   flood.items.assign(wire::kMaxInvEntries, {wire::InvType::kWitnessBlock, block.header.Hash()});
   ASSERT_TRUE(attacker.Send(flood));
@@ -348,24 +367,29 @@ TEST(PeerPolicyWireTest, GetDataForOneBlock50000TimesIsBoundedAndOthersAreServed
   ASSERT_TRUE(honest.Send(wire::GetHeaders{.locator = {a.chain().params().genesis_hash}}));
   auto headers = honest.ReadUntil<wire::Headers>();
   ASSERT_TRUE(headers);
-  EXPECT_EQ(headers->headers.size(), 1u);
+  EXPECT_EQ(headers->headers.size(), size_t{102});
+  std::this_thread::sleep_for(300ms);  // the serving thread fills what the send queue allows
+  const uint64_t rss_after = ResidentBytes();
+  EXPECT_LT(rss_after, rss_before + (uint64_t{64} << 20))
+      << "RSS grew from " << rss_before << " to " << rss_after;
 
+  // Now it reads: at most kMaxQueuedGetData blocks, notfound for the rest, and the node lives.
   size_t blocks = 0;
   size_t notfound = 0;
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (blocks + notfound < wire::kMaxInvEntries && std::chrono::steady_clock::now() < deadline) {
-    auto message = attacker.Read();
-    if (!message) break;
-    if (std::holds_alternative<wire::BlockMessage>(*message)) ++blocks;
-    if (const auto* nf = std::get_if<wire::NotFound>(&*message)) notfound += nf->items.size();
+    auto frame = attacker.ReadFrame();
+    if (!frame) break;
+    if (frame->command == "block") ++blocks;
+    if (frame->command == "notfound") {
+      notfound += std::get<wire::NotFound>(*wire::DecodeMessage(frame->command, frame->payload)).items.size();
+    }
   }
   EXPECT_LE(blocks, kMaxQueuedGetData);
   EXPECT_GE(notfound, wire::kMaxInvEntries - kMaxQueuedGetData);
   EXPECT_EQ(blocks + notfound, wire::kMaxInvEntries);
   EXPECT_TRUE(ReadUntilPong(attacker, 0x62));
-  const uint64_t rss_after = ResidentBytes();
-  EXPECT_LT(rss_after, rss_before + (uint64_t{64} << 20))
-      << "RSS grew from " << rss_before << " to " << rss_after;
+  EXPECT_TRUE(ReadUntilPong(honest, 0x63));
 }
 
 }  // namespace
