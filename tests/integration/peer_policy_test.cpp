@@ -322,13 +322,17 @@ TEST(PeerPolicyWireTest, AddNodeOnetryDialsExactlyOnce) {
     dead_port = gone.port();
   }
   ASSERT_TRUE(a.net().AddPeer("127.90.15.3", dead_port, AddMode::kOnce));
-  std::this_thread::sleep_for(1s);
-  size_t failures = 0;
-  for (const auto& info : a.Disconnected()) {
-    failures += info.address.HostString() == "127.90.15.3" &&
-                info.disconnect_reason == DisconnectReason::kConnectFailed;
-  }
-  EXPECT_EQ(failures, 1u);
+  const auto failures = [&] {
+    size_t n = 0;
+    for (const auto& info : a.Disconnected()) {
+      n += info.address.HostString() == "127.90.15.3" &&
+           info.disconnect_reason == DisconnectReason::kConnectFailed;
+    }
+    return n;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return failures() >= 1; }));
+  std::this_thread::sleep_for(1s);  // 20 retry delays of 50 ms: none is used
+  EXPECT_EQ(failures(), 1u);
 }
 
 // A block of about 20 KB (a transaction with 200 null-data outputs): 50,000 copies of it would
