@@ -212,11 +212,13 @@ class Session {
   bool Solicited(std::string_view command) {
     util::MutexLock lock(h_->mutex);
     if (command == "pong") return true;
-    if ((command == "block" || command == "tx") && h_->solicited_items > 0) {
+    // A notfound answers at least one requested item, so it spends a credit like a block or tx
+    // does: an outstanding request must not exempt an endless stream of notfound messages.
+    if ((command == "block" || command == "tx" || command == "notfound") &&
+        h_->solicited_items > 0) {
       --h_->solicited_items;
       return true;
     }
-    if (command == "notfound") return h_->solicited_items > 0;
     if (command == "headers" && h_->solicited_headers > 0) {
       --h_->solicited_headers;
       return true;
