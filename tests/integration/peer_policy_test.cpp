@@ -263,6 +263,43 @@ TEST(PeerPolicyWireTest, AnswersToOurRequestsAreNotRateLimitedUnsolicitedInvsAre
   EXPECT_TRUE(victim.PeerAt(server_ip));
 }
 
+// The other side of the same rule: an outstanding request exempts its answers, not an unlimited
+// stream of `notfound` for items we never asked for.
+TEST(PeerPolicyWireTest, NotFoundFloodIsChargedDespiteAnOutstandingRequest) {
+  SyncNode source("127.90.6.2");
+  source.Start();
+  MineBlocks(source, 2);
+  auto sync = FastSyncOptions();
+  sync.block_timeout = 60s;  // the two blocks stay requested for the whole test
+  PolicyNode victim("127.90.6.1", sync, [](NetworkManager::Options& net) {
+    net.max_messages_per_second = 50;
+    net.message_burst = 10;
+    net.rate_abuse_window = 300ms;
+  });
+  victim.Start();
+  const std::string ip = "127.90.6.3";
+  RawPeer raw(ip, victim.ip(), victim.port());
+  auto version = RawPeer::MakeVersion(0x6666);
+  version.start_height = 2;
+  ASSERT_TRUE(HandshakeWith(raw, version));
+  ASSERT_TRUE(raw.ReadUntil<wire::GetHeaders>());
+  ASSERT_TRUE(raw.Send(wire::Headers{source.chain().HeadersAfter(
+      std::vector{source.chain().params().genesis_hash}, crypto::Uint256(), 2000)}));
+  auto getdata = raw.ReadUntil<wire::GetData>();
+  ASSERT_TRUE(getdata);
+  ASSERT_EQ(getdata->items.size(), 2u);
+  std::mt19937_64 rng(66);
+  util::Bytes flood;
+  for (int i = 0; i < 150; ++i) {
+    const auto frame =
+        wire::EncodeFrame(kMagic, wire::NotFound{{{wire::InvType::kBlock, RandomHash(rng)}}});
+    flood.insert(flood.end(), frame.begin(), frame.end());
+  }
+  ASSERT_TRUE(raw.SendBytes(flood));
+  EXPECT_TRUE(WaitUntil(
+      [&] { return victim.policy().Count(MisbehaviorKind::kRateLimited, ip) >= 1; }, 10s));
+}
+
 TEST(PeerPolicyWireTest, PayloadCapsApplyAtTheFrameHeaderWithoutABan) {
   PolicyNode a("127.90.14.1");
   a.Start();
