@@ -47,6 +47,37 @@ uint64_t ResidentBytes() {
   return 0;
 }
 
+// Handshakes announcing `source`'s chain, answers the node's getheaders with all its headers and
+// returns the node's first getdata (nullopt if a step fails).
+std::optional<wire::GetData> AnnounceChainOf(RawPeer& raw, uint64_t nonce, SyncNode& source) {
+  const auto headers = source.chain().HeadersAfter(
+      std::vector{source.chain().params().genesis_hash}, crypto::Uint256(), 2000);
+  auto version = RawPeer::MakeVersion(nonce);
+  version.start_height = static_cast<int32_t>(headers.size());
+  if (!HandshakeWith(raw, version) || !raw.ReadUntil<wire::GetHeaders>() ||
+      !raw.Send(wire::Headers{headers})) {
+    return std::nullopt;
+  }
+  return raw.ReadUntil<wire::GetData>();
+}
+
+// `count` frames of make(i) back to back: written at once, the node reads them as a burst.
+util::Bytes Burst(size_t count, const std::function<wire::Message(size_t)>& make) {
+  util::Bytes bytes;
+  for (size_t i = 0; i < count; ++i) {
+    const auto frame = wire::EncodeFrame(kMagic, make(i));
+    bytes.insert(bytes.end(), frame.begin(), frame.end());
+  }
+  return bytes;
+}
+
+// A receive budget a burst of a hundred messages exceeds for seconds.
+void TightBudget(NetworkManager::Options& net) {
+  net.max_messages_per_second = 50;
+  net.message_burst = 10;
+  net.rate_abuse_window = 300ms;
+}
+
 bool NoViolations(const std::optional<PeerRecord>& record) {
   return !record || record->violations == 0;
 }
@@ -155,18 +186,10 @@ TEST(PeerPolicyWireTest, LateBlockCostsAStallIsFetchedElsewhereAndTheLatePeerSta
   SyncNode source("127.90.4.2");
   source.Start();
   const auto tip = MineBlocks(source, 3);
-  const auto genesis = source.chain().params().genesis_hash;
-  const auto headers = source.chain().HeadersAfter(std::vector{genesis}, crypto::Uint256(), 2000);
-  ASSERT_EQ(headers.size(), 3u);
 
   const std::string slow_ip = "127.90.4.3";
   RawPeer slow(slow_ip, victim.ip(), victim.port());
-  auto version = RawPeer::MakeVersion(0x4444);
-  version.start_height = 3;
-  ASSERT_TRUE(HandshakeWith(slow, version));
-  ASSERT_TRUE(slow.ReadUntil<wire::GetHeaders>());
-  ASSERT_TRUE(slow.Send(wire::Headers{headers}));
-  auto getdata = slow.ReadUntil<wire::GetData>();
+  auto getdata = AnnounceChainOf(slow, 0x4444, source);
   ASSERT_TRUE(getdata);
   ASSERT_FALSE(getdata->items.empty());
   ASSERT_TRUE(WaitUntil([&] { return victim.RecordOf(slow_ip).has_value(); }));
@@ -210,47 +233,32 @@ TEST(PeerPolicyWireTest, AnswersToOurRequestsAreNotRateLimitedUnsolicitedInvsAre
   MineBlocks(source, kBlocks);
   auto sync = FastSyncOptions();
   sync.max_blocks_in_flight_per_peer = 256;
-  PolicyNode victim("127.90.5.1", sync, [](NetworkManager::Options& net) {
-    net.max_messages_per_second = 50;
-    net.message_burst = 10;
-    net.rate_abuse_window = 300ms;
-  });
+  PolicyNode victim("127.90.5.1", sync, TightBudget);
   victim.Start();
-  const auto genesis = source.chain().params().genesis_hash;
-  const auto headers = source.chain().HeadersAfter(std::vector{genesis}, crypto::Uint256(), 2000);
 
   // A peer answering our getheaders and our getdata with a burst of blocks.
   const std::string server_ip = "127.90.5.3";
   RawPeer server(server_ip, victim.ip(), victim.port());
-  auto version = RawPeer::MakeVersion(0x5555);
-  version.start_height = kBlocks;
-  ASSERT_TRUE(HandshakeWith(server, version));
-  ASSERT_TRUE(server.ReadUntil<wire::GetHeaders>());
-  ASSERT_TRUE(server.Send(wire::Headers{headers}));
-  std::vector<wire::InvItem> requested;
+  auto first = AnnounceChainOf(server, 0x5555, source);
+  ASSERT_TRUE(first);
+  std::vector<wire::InvItem> requested = first->items;
   while (requested.size() < size_t{kBlocks}) {
     auto getdata = server.ReadUntil<wire::GetData>();
     ASSERT_TRUE(getdata) << requested.size();
     requested.insert(requested.end(), getdata->items.begin(), getdata->items.end());
   }
-  util::Bytes burst;
-  for (const auto& item : requested) {
-    const auto frame = wire::EncodeFrame(kMagic, wire::BlockMessage{*source.chain().GetBlock(item.hash)});
-    burst.insert(burst.end(), frame.begin(), frame.end());
-  }
-  ASSERT_TRUE(server.SendBytes(burst));
+  ASSERT_TRUE(server.SendBytes(Burst(requested.size(), [&](size_t i) -> wire::Message {
+    return wire::BlockMessage{*source.chain().GetBlock(requested[i].hash)};
+  })));
 
   // The same number of unsolicited invs from another peer.
   const std::string spammer_ip = "127.90.5.4";
   RawPeer spammer(spammer_ip, victim.ip(), victim.port());
   ASSERT_TRUE(spammer.Handshake(0x5656));
   std::mt19937_64 rng(55);
-  util::Bytes spam;
-  for (int i = 0; i < kBlocks; ++i) {
-    const auto frame = wire::EncodeFrame(kMagic, wire::Inv{{{wire::InvType::kError, RandomHash(rng)}}});
-    spam.insert(spam.end(), frame.begin(), frame.end());
-  }
-  ASSERT_TRUE(spammer.SendBytes(spam));
+  ASSERT_TRUE(spammer.SendBytes(Burst(kBlocks, [&](size_t) -> wire::Message {
+    return wire::Inv{{{wire::InvType::kError, RandomHash(rng)}}};
+  })));
 
   EXPECT_TRUE(WaitUntil([&] { return victim.node().Tip().height == kBlocks; }, 20s))
       << victim.node().sync().ProgressLine();
@@ -271,31 +279,17 @@ TEST(PeerPolicyWireTest, NotFoundFloodIsChargedDespiteAnOutstandingRequest) {
   MineBlocks(source, 2);
   auto sync = FastSyncOptions();
   sync.block_timeout = 60s;  // the two blocks stay requested for the whole test
-  PolicyNode victim("127.90.6.1", sync, [](NetworkManager::Options& net) {
-    net.max_messages_per_second = 50;
-    net.message_burst = 10;
-    net.rate_abuse_window = 300ms;
-  });
+  PolicyNode victim("127.90.6.1", sync, TightBudget);
   victim.Start();
   const std::string ip = "127.90.6.3";
   RawPeer raw(ip, victim.ip(), victim.port());
-  auto version = RawPeer::MakeVersion(0x6666);
-  version.start_height = 2;
-  ASSERT_TRUE(HandshakeWith(raw, version));
-  ASSERT_TRUE(raw.ReadUntil<wire::GetHeaders>());
-  ASSERT_TRUE(raw.Send(wire::Headers{source.chain().HeadersAfter(
-      std::vector{source.chain().params().genesis_hash}, crypto::Uint256(), 2000)}));
-  auto getdata = raw.ReadUntil<wire::GetData>();
+  auto getdata = AnnounceChainOf(raw, 0x6666, source);
   ASSERT_TRUE(getdata);
   ASSERT_EQ(getdata->items.size(), 2u);
   std::mt19937_64 rng(66);
-  util::Bytes flood;
-  for (int i = 0; i < 150; ++i) {
-    const auto frame =
-        wire::EncodeFrame(kMagic, wire::NotFound{{{wire::InvType::kBlock, RandomHash(rng)}}});
-    flood.insert(flood.end(), frame.begin(), frame.end());
-  }
-  ASSERT_TRUE(raw.SendBytes(flood));
+  ASSERT_TRUE(raw.SendBytes(Burst(150, [&](size_t) -> wire::Message {
+    return wire::NotFound{{{wire::InvType::kBlock, RandomHash(rng)}}};
+  })));
   EXPECT_TRUE(WaitUntil(
       [&] { return victim.policy().Count(MisbehaviorKind::kRateLimited, ip) >= 1; }, 10s));
 }
