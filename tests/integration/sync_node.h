@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -120,9 +121,11 @@ class RecordingPolicy final : public PeerPolicy {
 class SyncNode {
  public:
   // `copy_from`: a closed datadir (see PrebuiltChain) whose chain the node starts with.
+  // `tweak`: adjusts the network manager's options last (e.g. a tight receive budget).
+  using NetTweak = std::function<void(NetworkManager::Options&)>;
   explicit SyncNode(const std::string& ip, ChainSync::Options sync_options = FastSyncOptions(),
                     PeerPolicy* policy = nullptr, size_t io_threads = 1,
-                    const std::filesystem::path* copy_from = nullptr) {
+                    const std::filesystem::path* copy_from = nullptr, const NetTweak& tweak = {}) {
     if (copy_from) {
       std::filesystem::copy(*copy_from, dir_.path(),
                             std::filesystem::copy_options::recursive |
@@ -144,6 +147,7 @@ class SyncNode {
     net_options.message_burst = 1e6;
     net_options.max_bytes_per_second = 1e10;
     net_options.byte_burst = 1e10;
+    if (tweak) tweak(net_options);
     net_ = std::make_unique<NetworkManager>(std::move(net_options));
     sync_ = std::make_unique<ChainSync>(*net_, *chain_, std::move(sync_options));
     ip_ = ip;

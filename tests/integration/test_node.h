@@ -173,6 +173,11 @@ class RawPeer {
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
+  // Adopts a connected socket (e.g. one accepted from the node's outbound dial).
+  explicit RawPeer(int fd) : fd_(fd), connected_(fd >= 0) {
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
   ~RawPeer() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -202,15 +207,20 @@ class RawPeer {
 
   // The next message, or nullopt on timeout/close/error.
   std::optional<wire::Message> Read(std::chrono::milliseconds timeout = 3s) {
+    auto frame = ReadFrame(timeout);
+    if (!frame) return std::nullopt;
+    auto message = wire::DecodeMessage(frame->command, frame->payload);
+    if (!message) return std::nullopt;
+    return *message;
+  }
+
+  // The next frame as it came (command and payload bytes), or nullopt on timeout/close/error.
+  std::optional<wire::Frame> ReadFrame(std::chrono::milliseconds timeout = 3s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       auto next = decoder_.Next();
       if (!next) return std::nullopt;
-      if (*next) {
-        auto message = wire::DecodeMessage((*next)->command, (*next)->payload);
-        if (!message) return std::nullopt;
-        return *message;
-      }
+      if (*next) return std::move(**next);
       if (!pending_.empty()) {
         const size_t used = decoder_.Feed(pending_);
         pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(used));
