@@ -86,10 +86,12 @@ void ChainSync::Impl::Handle(PeerId id, const wire::GetHeaders& getheaders, Effe
 }
 
 // getblocks (bcoin and old clients sync this way): an inv of up to 500 block hashes of our active
-// chain after the fork point with the locator, ending at hash_stop.
+// chain after the fork point with the locator, stopping before hash_stop (as Core does; getheaders
+// includes it).
 void ChainSync::Impl::Handle(PeerId id, const wire::GetBlocks& getblocks, Effects& fx) {
   constexpr size_t kMaxGetBlocksInv = 500;
-  const auto headers = chain_.HeadersAfter(getblocks.locator, getblocks.stop_hash, kMaxGetBlocksInv);
+  auto headers = chain_.HeadersAfter(getblocks.locator, getblocks.stop_hash, kMaxGetBlocksInv);
+  if (!headers.empty() && headers.back().Hash() == getblocks.stop_hash) headers.pop_back();
   if (headers.empty()) return;
   wire::Inv inv;
   inv.items.reserve(headers.size());
