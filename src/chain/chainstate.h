@@ -137,10 +137,12 @@ class Chainstate {
   // kNotFound without block data; kCorruption (detail: file, offset, what failed) if the stored
   // bytes are damaged (see "Damaged block data" below).
   [[nodiscard]] Result<primitives::Block> GetBlock(const crypto::Uint256& hash) const;
-  // The block's stored bytes (its wire encoding with witness data), checked against the
-  // store's record checksum and the indexed header hash, without decoding the transactions.
-  // Read outside the chainstate's locks. kNotFound, kCorruption (file and offset named).
-  [[nodiscard]] Result<util::Bytes> GetBlockBytes(const crypto::Uint256& hash) const;
+  // The block's stored record: magic[4] | payload length u32 LE | SHA256d(payload)[0..4] |
+  // payload, where the payload is the block's wire encoding with witness data (see
+  // storage::FlatFileStore::ReadRecord). Checked against the record checksum and the indexed
+  // header hash, without decoding the transactions; read outside the chainstate's locks.
+  // kNotFound, kCorruption (file and offset named; the block is marked for re-fetch).
+  [[nodiscard]] Result<util::Bytes> GetBlockRecord(const crypto::Uint256& hash) const;
   // Hashes of the active chain: tip, then back 1, 2, 4, ... ending with genesis.
   std::vector<crypto::Uint256> GetLocator() const;
   // Headers of the active chain after the first locator hash we have on it, up to `stop_hash`

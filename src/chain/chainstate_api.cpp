@@ -139,7 +139,7 @@ std::optional<std::string> Chainstate::StorageFault() const {
   return impl_->fatal->code == ErrorCode::kStorage ? impl_->fatal->detail : impl_->fatal->Message();
 }
 
-Result<util::Bytes> Chainstate::GetBlockBytes(const crypto::Uint256& hash) const {
+Result<util::Bytes> Chainstate::GetBlockRecord(const crypto::Uint256& hash) const {
   storage::FilePos pos;
   {
     util::MutexLock lock(impl_->mutex);
@@ -151,15 +151,17 @@ Result<util::Bytes> Chainstate::GetBlockBytes(const crypto::Uint256& hash) const
     }
     pos = entry->data_pos;
   }
-  auto bytes = impl_->blocks->Read(pos);  // the store is thread-safe; read outside the lock
+  auto bytes = impl_->blocks->ReadRecord(pos);  // the store is thread-safe; read outside the lock
+  constexpr size_t kHeaderEnd = storage::kRecordHeaderSize + primitives::BlockHeader::kSize;
   std::optional<Error> damaged;
   if (!bytes) {
     if (bytes.error().code != storage::ErrorCode::kCorruption) {
       return std::unexpected(Error::Storage(bytes.error()));
     }
     damaged = Error::Storage(bytes.error());
-  } else if (bytes->size() < primitives::BlockHeader::kSize ||
-             crypto::Sha256d(util::ByteSpan(bytes->data(), primitives::BlockHeader::kSize)) != hash) {
+  } else if (bytes->size() < kHeaderEnd ||
+             crypto::Sha256d(util::ByteSpan(*bytes).subspan(storage::kRecordHeaderSize,
+                                                            primitives::BlockHeader::kSize)) != hash) {
     damaged = Error{ErrorCode::kCorruption, std::nullopt,
                     impl_->blocks->FilePath(pos.file).string() + " offset " +
                         std::to_string(pos.offset) + ": the record is not block " + hash.ToHex()};

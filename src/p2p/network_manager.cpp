@@ -950,12 +950,9 @@ NetworkManager::Stats NetworkManager::GetStats() const { return impl_->GetStats(
 NetResult<void> NetworkManager::Send(PeerId id, const wire::Message& message) {
   return impl_->Send(id, message);
 }
-NetResult<void> NetworkManager::SendPayload(PeerId id, wire::Command command,
-                                            util::ByteSpan payload) {
-  return impl_->SendFrame(
-      id, {std::make_shared<const util::Bytes>(wire::EncodeFrame(
-               impl_->options().magic, wire::Name(command), payload)),
-           static_cast<uint8_t>(command)});
+NetResult<void> NetworkManager::SendFrame(PeerId id, wire::Command command, util::Bytes frame) {
+  return impl_->SendFrame(id, {std::make_shared<const util::Bytes>(std::move(frame)),
+                               static_cast<uint8_t>(command)});
 }
 std::optional<size_t> NetworkManager::SendQueueBytes(PeerId id) const {
   return impl_->SendQueueBytes(id);

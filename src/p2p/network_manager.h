@@ -203,10 +203,9 @@ class NetworkManager {
 
   // Sends to one connected peer.
   [[nodiscard]] NetResult<void> Send(PeerId id, const wire::Message& message);
-  // Sends a payload that is already encoded (e.g. a stored block's bytes) as `command`, without
-  // decoding it. REQUIRES: `payload` is a valid encoding of that command.
-  [[nodiscard]] NetResult<void> SendPayload(PeerId id, wire::Command command,
-                                            util::ByteSpan payload);
+  // Sends a complete frame (header and payload) built elsewhere, e.g. from a stored block record.
+  // REQUIRES: `frame` is a valid frame of `command` for this network.
+  [[nodiscard]] NetResult<void> SendFrame(PeerId id, wire::Command command, util::Bytes frame);
   // Bytes waiting in the peer's send queue (nullopt if the peer is gone).
   std::optional<size_t> SendQueueBytes(PeerId id) const;
   // Bytes waiting in all send queues together (the getdata server's global budget).

@@ -90,6 +90,13 @@ Result<RandomAccessFile*> FlatFileStore::Reader(uint32_t file) const {
 }
 
 Result<util::Bytes> FlatFileStore::Read(const FilePos& pos) const {
+  auto record = ReadRecord(pos);
+  if (!record) return record;
+  record->erase(record->begin(), record->begin() + kRecordHeaderSize);
+  return record;
+}
+
+Result<util::Bytes> FlatFileStore::ReadRecord(const FilePos& pos) const {
   RandomAccessFile* reader = nullptr;
   {
     util::MutexLock lock(mutex_);
@@ -116,7 +123,6 @@ Result<util::Bytes> FlatFileStore::Read(const FilePos& pos) const {
   if (std::memcmp(record->data() + 8, checksum.data(), 4) != 0) {
     return MakeError(ErrorCode::kCorruption, where + ": record checksum mismatch");
   }
-  record->erase(record->begin(), record->begin() + kRecordHeaderSize);
   return std::move(*record);
 }
 

@@ -53,6 +53,10 @@ class FlatFileStore {
   [[nodiscard]] Result<void> Sync() EXCLUDES(mutex_);
   // The payload at `pos`; kCorruption (naming file and offset) if the record does not check.
   [[nodiscard]] Result<util::Bytes> Read(const FilePos& pos) const EXCLUDES(mutex_);
+  // The whole checked record, header included (magic | length | checksum | payload): its
+  // checksum is SHA256d(payload)[0..4], the P2P frame checksum of the payload, so a stored block
+  // is served by inserting the command field after the magic, without hashing it again.
+  [[nodiscard]] Result<util::Bytes> ReadRecord(const FilePos& pos) const EXCLUDES(mutex_);
 
   std::filesystem::path FilePath(uint32_t file) const;
 

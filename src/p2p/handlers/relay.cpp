@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "p2p/detail/chain_sync.h"
+#include "storage/flat_file_store.h"
 #include "p2p/wire/protocol.h"
 
 namespace parthenon::p2p {
@@ -53,6 +54,16 @@ constexpr size_t kServeBudgetBytes = 1 << 20;
 constexpr size_t kServeGlobalBudgetBytes = 128 << 20;
 // One serving turn: at most one block, or this many transactions.
 constexpr size_t kMaxTxPerTurn = 1000;
+
+// A stored block record (storage::FlatFileStore: magic | length | checksum | payload) becomes the
+// `block` frame (magic | command | length | checksum | payload) by inserting the command field.
+util::Bytes FrameFromRecord(util::Bytes record) {
+  std::array<std::byte, wire::kCommandSize> command{};
+  const std::string_view name = wire::Name(wire::Command::kBlockMessage);
+  std::transform(name.begin(), name.end(), command.begin(), [](char c) { return std::byte(c); });
+  record.insert(record.begin() + wire::kMagicSize, command.begin(), command.end());
+  return record;
+}
 
 
 }  // namespace
@@ -333,21 +344,24 @@ size_t ChainSync::Impl::ServeTurn(PeerId id, const std::vector<wire::InvItem>& i
 // Sends one stored block: its bytes as stored for MSG_WITNESS_BLOCK, re-encoded without witness
 // data for MSG_BLOCK (BIP144). false if we do not have it (or it is damaged: logged).
 bool ChainSync::Impl::ServeBlock(PeerId id, const wire::InvItem& item) {
-  auto bytes = chain_.GetBlockBytes(item.hash);
-  if (!bytes) {
-    if (bytes.error().code != chain::ErrorCode::kNotFound) {
+  auto record = chain_.GetBlockRecord(item.hash);
+  if (!record) {
+    if (record.error().code != chain::ErrorCode::kNotFound) {
       if (auto suppressed = serve_error_limiter_.Allow()) {
         util::Log(util::LogCategory::kSync)
             .error("cannot serve block {} to peer={}: {} ({} similar suppressed)",
-                   item.hash.ToHex(), id, bytes.error().Message(), *suppressed);
+                   item.hash.ToHex(), id, record.error().Message(), *suppressed);
       }
     }
     return false;
   }
   if (WantsWitness(item.type)) {
-    return network_.SendPayload(id, wire::Command::kBlockMessage, *bytes).has_value();
+    // The record is the frame without its command field: magic | length | checksum | payload.
+    // Inserting "block" after the magic makes it the frame (the checksum was verified on read).
+    return network_.SendFrame(id, wire::Command::kBlockMessage, FrameFromRecord(std::move(*record)))
+        .has_value();
   }
-  auto block = primitives::DecodeBlock(*bytes);
+  auto block = primitives::DecodeBlock(util::ByteSpan(*record).subspan(storage::kRecordHeaderSize));
   if (!block) return false;
   return network_.Send(id, wire::BlockMessage{std::move(*block), primitives::WitnessMode::kExclude})
       .has_value();
