@@ -82,6 +82,9 @@ enum class Error {
 #undef PARTHENON_X
 };
 
+// True for the kPolicy* errors: mempool standardness, never a reason to reject a block.
+bool IsPolicyError(Error error);
+
 // The short reject reason, e.g. "bad-txns-vin-empty".
 std::string_view RejectReason(Error error);
 // A sentence for logs and RPC messages.
