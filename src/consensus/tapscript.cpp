@@ -368,32 +368,23 @@ Result<void> Interpreter::NumericOp(uint8_t opcode) {
 Result<void> Interpreter::HashOp(uint8_t opcode) {
   PARTHENON_TRY(Need(1));
   const util::Bytes input = Pop();
+  auto push = [&](util::ByteSpan digest) { stack_.emplace_back(digest.begin(), digest.end()); };
   switch (opcode) {
-    case op::kRipemd160: {
-      const auto digest = crypto::Ripemd160(input);
-      stack_.emplace_back(digest.begin(), digest.end());
+    case op::kRipemd160:
+      push(crypto::Ripemd160(input));
       return {};
-    }
-    case op::kSha1: {
-      const auto digest = crypto::Sha1(input);
-      stack_.emplace_back(digest.begin(), digest.end());
+    case op::kSha1:
+      push(crypto::Sha1(input));
       return {};
-    }
-    case op::kSha256: {
-      const auto digest = crypto::Sha256Hash(input);
-      stack_.emplace_back(digest.begin(), digest.end());
+    case op::kSha256:
+      push(crypto::Sha256Hash(input));
       return {};
-    }
-    case op::kHash160: {
-      const auto digest = crypto::Hash160(input);
-      stack_.emplace_back(digest.begin(), digest.end());
+    case op::kHash160:
+      push(crypto::Hash160(input));
       return {};
-    }
-    default: {  // OP_HASH256
-      const crypto::Uint256 digest = crypto::Sha256d(input);
-      stack_.emplace_back(digest.span().begin(), digest.span().end());
+    default:  // OP_HASH256
+      push(crypto::Sha256d(input).span());
       return {};
-    }
   }
 }
 

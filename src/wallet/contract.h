@@ -28,7 +28,9 @@ struct HtlcTerms {
   crypto::Digest hash{};  // SHA256 of the preimage that claims
   crypto::XOnlyPublicKey receiver{};
   crypto::XOnlyPublicKey sender{};
-  uint32_t timeout_height = 0;  // refund from this block height (CLTV, BIP65)
+  // The refund leaf's CLTV height: the refund sets nLockTime to it, so it can be mined in any
+  // block above this height (nLockTime < block height).
+  uint32_t timeout_height = 0;
   bool operator==(const HtlcTerms&) const = default;
 };
 
