@@ -162,6 +162,18 @@ TEST_F(TapscriptTest, UnknownLeafVersionIsConsensusValidButNonStandard) {
   EXPECT_EQ(CheckInput(kPolicy).error(), Error::kPolicyLeafVersion);
 }
 
+TEST_F(TapscriptTest, StandardWitnessElementsAtMost80Bytes) {
+  const util::Bytes script = (Script{} << op::kSize << Num(81) << op::kEqualVerify << op::kDrop << op::k1).bytes;
+  const util::Bytes control = Commit(TapTree::Leaf(script), 0);
+  tx_.inputs[0].witness = {util::Bytes(81), script, control};
+  EXPECT_TRUE(CheckInput(kV2).has_value());
+  EXPECT_EQ(CheckInput(kPolicy).error(), Error::kPolicyStackItemSize);
+  // The script and control block themselves are not limited.
+  const util::Bytes long_script = (Script{} << util::Bytes(200) << op::kDrop << op::k1).bytes;
+  tx_.inputs[0].witness = {long_script, Commit(TapTree::Leaf(long_script), 0)};
+  EXPECT_TRUE(CheckInput(kPolicy).has_value());
+}
+
 TEST_F(TapscriptTest, AnnexIsCommittedAndNonStandard) {
   const util::Bytes script = (Script{} << Key(key_) << op::kCheckSig).bytes;
   const util::Bytes control = Commit(TapTree::Leaf(script), 0);

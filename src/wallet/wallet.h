@@ -93,6 +93,8 @@ class Wallet {
 
   chain::Chainstate& chainstate_;
   mutable util::Mutex mutex_;
+  // The wallet's key pair for `key`, or nullptr.
+  const crypto::KeyPair* FindKey(const crypto::XOnlyPublicKey& key) const REQUIRES(mutex_);
   [[nodiscard]] chain::Result<ContractInfo> Describe(const util::Bytes& script, const ContractTerms& terms) const;
   // The witness elements below the leaf script for `leaf` of `terms`, with signatures over
   // `sighash` by the wallet's keys. Errors: kNotFound.

@@ -90,16 +90,17 @@ chain::Result<std::vector<ContractInfo>> Wallet::ListContracts() const {
   return out;
 }
 
+const crypto::KeyPair* Wallet::FindKey(const crypto::XOnlyPublicKey& key) const {
+  auto it = keys_.find(consensus::KeyPathScript(key));
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
 chain::Result<std::vector<util::Bytes>> Wallet::LeafWitness(const ContractTerms& terms, std::string_view leaf,
                                                             const util::Bytes& preimage,
                                                             const crypto::Uint256& sighash) const {
-  auto key_for = [&](const crypto::XOnlyPublicKey& pub) -> const crypto::KeyPair* {
-    auto it = keys_.find(consensus::KeyPathScript(pub));
-    return it == keys_.end() ? nullptr : &it->second;
-  };
   if (const auto* htlc = std::get_if<HtlcTerms>(&terms)) {
     const bool claim = leaf == "claim";
-    const crypto::KeyPair* key = key_for(claim ? htlc->receiver : htlc->sender);
+    const crypto::KeyPair* key = FindKey(claim ? htlc->receiver : htlc->sender);
     if (key == nullptr) return chain::Fail(chain::ErrorCode::kNotFound, "the wallet does not hold the leaf's key");
     std::vector<util::Bytes> stack{SigBytes(key->Sign(sighash.span()))};
     if (claim) stack.push_back(preimage);  // on top: OP_SHA256 consumes it first
@@ -110,7 +111,7 @@ chain::Result<std::vector<util::Bytes>> Wallet::LeafWitness(const ContractTerms&
   std::vector<util::Bytes> stack(multi.keys.size());
   uint32_t signed_count = 0;
   for (size_t i = 0; i < multi.keys.size() && signed_count < multi.required; ++i) {
-    if (const crypto::KeyPair* key = key_for(multi.keys[i])) {
+    if (const crypto::KeyPair* key = FindKey(multi.keys[i])) {
       stack[multi.keys.size() - 1 - i] = SigBytes(key->Sign(sighash.span()));
       ++signed_count;
     }
