@@ -94,6 +94,35 @@ Result<TxOutcome> Chainstate::Impl::AcceptToMempool(const primitives::Transactio
   return TxOutcome::kAccepted;
 }
 
+void Chainstate::Impl::RemoveLockedAfterReorg() {
+  const BlockIndexEntry* tip = index.Tip();
+  const int32_t height = tip->height + 1;
+  const int64_t mtp = BlockIndex::MedianTimePast(tip);
+  const bool v2 = consensus::ScriptV2Active(height, params);
+  std::vector<crypto::Uint256> locked;
+  for (const MempoolEntry* entry : pool_txs.ByFeeRate()) {
+    const primitives::Transaction& tx = entry->tx;
+    bool ok = IsFinalTx(tx, height, mtp);
+    // Below v2 only one-element (key-path) witnesses are valid.
+    if (ok && !v2) {
+      ok = std::all_of(tx.inputs.begin(), tx.inputs.end(), [](const auto& in) { return in.witness.size() == 1; });
+    }
+    if (ok && v2) {
+      std::vector<consensus::CoinAge> ages;
+      for (const auto& input : tx.inputs) {
+        auto coin = coins->Get(input.prevout);
+        const bool confirmed = coin && coin->has_value();
+        ages.push_back(CoinAgeOf(confirmed ? (*coin)->height : height, tip));
+      }
+      ok = consensus::CheckSequenceLocks(tx, ages, height, mtp).has_value();
+    }
+    if (!ok) locked.push_back(entry->txid);
+  }
+  for (const auto& txid : locked) {
+    if (pool_txs.Contains(txid)) RemoveFromMempool(pool_txs.RemoveWithDescendants(txid));
+  }
+}
+
 void Chainstate::Impl::RemoveFromMempool(const std::vector<crypto::Uint256>& txids) {
   for (const auto& txid : txids) events.push_back({.kind = Event::Kind::kTxRemoved, .txid = txid});
 }

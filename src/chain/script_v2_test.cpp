@@ -50,7 +50,7 @@ class ScriptV2Test : public ::testing::Test {
 
   int32_t Height() { return chain_->Tip().height; }
   void MineTo(int32_t height) {
-    while (Height() < height) chain_.Mine(PayTo(alice_));
+    while (Height() < height) blocks_.push_back(chain_.Mine(PayTo(alice_)));
   }
 
   // Funds the contract from coinbase `n` and mines it; returns the contract coin.
@@ -172,6 +172,42 @@ TEST_F(ScriptV2Test, OpSuccessIsValidButNotRelayed) {
   EXPECT_EQ(refused.error().code, ErrorCode::kNonStandard);
   EXPECT_EQ(refused.error().Reason(), "non-standard-op-success");
   EXPECT_EQ(chain_->SubmitBlock(BlockWith(spend)).value(), BlockOutcome::kAccepted);
+}
+
+}  // namespace
+}  // namespace parthenon::chain
+
+namespace parthenon::chain {
+namespace {
+
+// A reorg that un-confirms a contract's funding makes a BIP68-locked spend of it premature: the
+// mempool drops it, so the next block template stays valid.
+TEST_F(ScriptV2Test, ReorgDropsSpendsThatBecomeLocked) {
+  MineTo(kActivation);
+  const Spendable coin = Deploy(1);  // block kActivation + 1, not on the competing branch
+  MineTo(kActivation + 5);
+  const auto spend = SpendLeaf(coin, 1, &alice_, 5);
+  ASSERT_EQ(chain_->SubmitTransaction(spend).value(), TxOutcome::kAccepted);
+
+  TestChain other;
+  ASSERT_TRUE(other.Open());
+  other.clock.Set(chain_.clock.Now());
+  for (const auto& block : blocks_) {
+    if (chain_->GetHeight(block.header.Hash()).value_or(kActivation + 1) <= kActivation) {
+      ASSERT_TRUE(other->SubmitBlock(block));
+    }
+  }
+  ASSERT_EQ(other->Tip().height, kActivation);
+  std::vector<primitives::Block> branch;
+  for (int i = 0; i < 7; ++i) branch.push_back(other.Mine(PayTo(bob_)));
+  chain_.clock.Set(other.clock.Now());
+  for (const auto& block : branch) ASSERT_TRUE(chain_->SubmitBlock(block));
+  ASSERT_EQ(chain_->Tip().hash, branch.back().header.Hash());
+
+  EXPECT_TRUE(chain_->MempoolContains(coin.outpoint.txid));   // the funding, resurrected
+  EXPECT_FALSE(chain_->MempoolContains(primitives::Txid(spend)));  // locked again: dropped
+  chain_.Mine(PayTo(alice_));  // the template is valid (Mine aborts otherwise)
+  EXPECT_FALSE(chain_->MempoolContains(coin.outpoint.txid));
 }
 
 }  // namespace

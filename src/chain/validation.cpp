@@ -359,7 +359,10 @@ Result<void> Chainstate::Impl::ActivateBestChain(const primitives::Block* hint) 
     it = (*it)->chain_work < index.Tip()->chain_work ? candidates.erase(it) : std::next(it);
   }
   if (index.Tip() == old_tip) return {};
-  // Transactions of disconnected blocks go back to the mempool, oldest block first.
+  // A shorter chain can make mempool transactions premature (lock times, v2 spends below the
+  // activation height); drop those first. Then transactions of disconnected blocks go back to
+  // the mempool, oldest block first.
+  if (!resurrect.empty()) RemoveLockedAfterReorg();
   for (auto it = resurrect.rbegin(); it != resurrect.rend(); ++it) {
     for (const auto& tx : *it) (void)AcceptToMempool(tx, /*allow_orphan=*/false);
   }

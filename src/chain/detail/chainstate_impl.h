@@ -122,6 +122,9 @@ struct Chainstate::Impl {
   void AddOrphanTx(const primitives::Transaction& tx) REQUIRES(mutex);
   void ProcessOrphanTxs(const crypto::Uint256& parent) REQUIRES(mutex);
   void RemoveFromMempool(const std::vector<crypto::Uint256>& txids) REQUIRES(mutex);
+  // After the tip moved back: removes (with descendants) every mempool transaction the next
+  // block may not hold: not final, BIP68-locked, or a v2 spend below the v2 height.
+  void RemoveLockedAfterReorg() REQUIRES(mutex);
 };
 
 // Final if lock_time is 0, below the height (< 500,000,000) or time threshold, or every input
