@@ -150,8 +150,28 @@ Result<json> CreateContract(wallet::Wallet& wallet, const consensus::ChainParams
   return out;
 }
 
+json SpendJson(const wallet::ContractSpend& spend) {
+  return {{"hex", util::ToHex(primitives::Serialize(spend.tx))}, {"complete", spend.complete}};
+}
+
+Result<json> SignContract(wallet::Wallet& wallet, const json& params) {
+  Params p(params, {"hex", "address"});
+  PARTHENON_TRY(p.CheckShape());
+  auto hex = p.String(0);
+  if (!hex) return std::unexpected(hex.error());
+  auto address = p.String(1);
+  if (!address) return std::unexpected(address.error());
+  auto bytes = util::FromHex(*hex);
+  if (!bytes) return MakeError(ErrorCode::kDeserializationError, "hex is not hexadecimal");
+  auto tx = primitives::DecodeTransaction(*bytes);
+  if (!tx) return MakeError(ErrorCode::kDeserializationError, "hex is not a transaction");
+  auto signed_spend = wallet.SignContractSpend(std::move(*tx), *address);
+  if (!signed_spend) return std::unexpected(FromChain(signed_spend.error(), CodeFor(signed_spend.error())));
+  return SpendJson(*signed_spend);
+}
+
 Result<json> SpendContract(wallet::Wallet& wallet, const WalletMethodsOptions& options, const json& params) {
-  Params p(params, {"address", "leaf", "preimage", "destination", "fee_rate"});
+  Params p(params, {"address", "leaf", "preimage", "destination", "fee_rate", "partial"});
   PARTHENON_TRY(p.CheckShape());
   auto address = p.String(0);
   if (!address) return std::unexpected(address.error());
@@ -170,6 +190,18 @@ Result<json> SpendContract(wallet::Wallet& wallet, const WalletMethodsOptions& o
   auto fee_rate = p.OptionalInt(4, 1, 1'000'000);
   if (!fee_rate) return std::unexpected(fee_rate.error());
   if (*fee_rate) request.feerate = **fee_rate;
+  auto partial = p.OptionalBool(5);
+  if (!partial) return std::unexpected(partial.error());
+  if (partial->value_or(false)) {
+    // Not submitted: the other signers add theirs with signcontract, then sendrawtransaction.
+    request.partial = true;
+    auto tx = wallet.CreateContractSpend(request);
+    if (!tx) return std::unexpected(FromChain(tx.error(), CodeFor(tx.error())));
+    // Signing again adds nothing (this wallet's keys are used) and says whether it is complete.
+    auto checked = wallet.SignContractSpend(std::move(*tx), request.address);
+    if (!checked) return std::unexpected(FromChain(checked.error(), CodeFor(checked.error())));
+    return SpendJson(*checked);
+  }
   auto txid = wallet.SpendContract(request);
   if (!txid) return std::unexpected(FromChain(txid.error(), CodeFor(txid.error())));
   if (options.on_transaction_sent) options.on_transaction_sent(*txid);
@@ -205,9 +237,14 @@ void RegisterContractMethods(Dispatcher& dispatcher, wallet::Wallet& wallet, con
                          for (const auto& info : *infos) out.push_back(ContractToJson(info, params));
                          return out;
                        }});
-  dispatcher.Register({"spendcontract", "address leaf [preimage] [destination] [fee_rate]",
+  dispatcher.Register({"signcontract", "hex address",
+                       "Adds this wallet's signatures to a partial multisig spend of the contract at `address`; "
+                       "returns {hex, complete}.",
+                       [&wallet](const json& request) { return SignContract(wallet, request); }});
+  dispatcher.Register({"spendcontract", "address leaf [preimage] [destination] [fee_rate] [partial]",
                        "Spends every unspent output of a contract by `leaf` (htlc: claim | refund; multisig) with "
-                       "the wallet's keys; returns the txid.",
+                       "the wallet's keys; returns the txid. With partial=true (multisig), returns {hex, complete} "
+                       "unsent, signed with the keys this wallet holds.",
                        [&wallet, options](const json& request) { return SpendContract(wallet, options, request); }});
 }
 

@@ -135,6 +135,28 @@ TEST_F(WalletContractTest, MultisigTwoOfThree) {
   EXPECT_EQ(alice_->ListContracts().value().size(), 1u);
 }
 
+// Two wallets each holding one key of a 2-of-3: a partial spend, co-signed by the other.
+TEST_F(WalletContractTest, MultisigSignedByTwoWallets) {
+  const MultisigTerms terms{.required = 2, .keys = {KeyOf(*alice_), KeyOf(*bob_), NewKey()}};
+  const auto info = alice_->AddContract(terms).value();
+  ASSERT_TRUE(bob_->AddContract(terms));
+  Deploy(info, 2 * consensus::kCoin);
+  ContractSpendRequest spend{
+      .address = info.address, .leaf = "multisig", .preimage = {}, .destination = std::nullopt, .feerate = 2};
+  spend.partial = true;
+  auto partial = alice_->CreateContractSpend(spend);
+  ASSERT_TRUE(partial) << partial.error().Message();
+  auto half = alice_->SignContractSpend(*partial, info.address).value();
+  EXPECT_FALSE(half.complete);
+  EXPECT_EQ(chain_->SubmitTransaction(half.tx).error().Reason(), "script-eval-false");
+  auto full = bob_->SignContractSpend(half.tx, info.address).value();
+  EXPECT_TRUE(full.complete);
+  // The fee was sized for both signatures: the feerate holds.
+  const consensus::Amount fee = 2 * consensus::kCoin - full.tx.outputs[0].value;
+  EXPECT_GE(fee, 2 * primitives::VirtualSize(full.tx));
+  ASSERT_EQ(chain_->SubmitTransaction(full.tx).value(), chain::TxOutcome::kAccepted);
+}
+
 TEST_F(WalletContractTest, ContractsSurviveRestart) {
   const MultisigTerms terms{.required = 1, .keys = {KeyOf(*alice_)}};
   const auto info = alice_->AddContract(terms).value();

@@ -45,6 +45,15 @@ struct ContractSpendRequest {
   util::Bytes preimage;
   std::optional<std::string> destination;
   int64_t feerate = 2;
+  // Multisig: sign with the keys this wallet holds even if they are fewer than required (the
+  // other signers add theirs with SignContractSpend). The fee assumes every signature.
+  bool partial = false;
+};
+
+// A contract spend and whether it carries every signature it needs.
+struct ContractSpend {
+  primitives::Transaction tx;
+  bool complete = false;
 };
 
 class Wallet {
@@ -81,6 +90,11 @@ class Wallet {
   // address), kInsufficientFunds (no unspent output, or not enough for the fee).
   [[nodiscard]] chain::Result<primitives::Transaction> CreateContractSpend(const ContractSpendRequest& request)
       EXCLUDES(mutex_);
+  // Adds this wallet's signatures to a (partial) multisig spend of the contract at `address`
+  // made by CreateContractSpend on another wallet. Errors: kNotFound (not a tracked multisig
+  // contract, an input's coin unknown, or the witness not of that contract's leaf).
+  [[nodiscard]] chain::Result<ContractSpend> SignContractSpend(primitives::Transaction tx, std::string_view address)
+      EXCLUDES(mutex_);
   // CreateContractSpend, then submit to the mempool; returns the txid.
   [[nodiscard]] chain::Result<crypto::Uint256> SpendContract(const ContractSpendRequest& request) EXCLUDES(mutex_);
   // The x-only key an address of this network pays to (kNotFound if it is not one).
@@ -98,9 +112,12 @@ class Wallet {
   [[nodiscard]] chain::Result<ContractInfo> Describe(const util::Bytes& script, const ContractTerms& terms) const;
   // The witness elements below the leaf script for `leaf` of `terms`, with signatures over
   // `sighash` by the wallet's keys. Errors: kNotFound.
+  // `stack` holds signatures already made (multisig); `partial` allows fewer than required.
   [[nodiscard]] chain::Result<std::vector<util::Bytes>> LeafWitness(const ContractTerms& terms, std::string_view leaf,
                                                                     const util::Bytes& preimage,
-                                                                    const crypto::Uint256& sighash) const REQUIRES(mutex_);
+                                                                    const crypto::Uint256& sighash,
+                                                                    std::vector<util::Bytes> stack, bool partial) const
+      REQUIRES(mutex_);
 
   std::map<util::Bytes, crypto::KeyPair> keys_ GUARDED_BY(mutex_);  // by output script
   std::map<util::Bytes, ContractTerms> contracts_ GUARDED_BY(mutex_);  // by output script

@@ -97,29 +97,47 @@ const crypto::KeyPair* Wallet::FindKey(const crypto::XOnlyPublicKey& key) const 
 
 chain::Result<std::vector<util::Bytes>> Wallet::LeafWitness(const ContractTerms& terms, std::string_view leaf,
                                                             const util::Bytes& preimage,
-                                                            const crypto::Uint256& sighash) const {
+                                                            const crypto::Uint256& sighash,
+                                                            std::vector<util::Bytes> stack, bool partial) const {
   if (const auto* htlc = std::get_if<HtlcTerms>(&terms)) {
     const bool claim = leaf == "claim";
     const crypto::KeyPair* key = FindKey(claim ? htlc->receiver : htlc->sender);
     if (key == nullptr) return chain::Fail(chain::ErrorCode::kNotFound, "the wallet does not hold the leaf's key");
-    std::vector<util::Bytes> stack{SigBytes(key->Sign(sighash.span()))};
+    stack = {SigBytes(key->Sign(sighash.span()))};
     if (claim) stack.push_back(preimage);  // on top: OP_SHA256 consumes it first
     return stack;
   }
   // <k1> CHECKSIG <k2> CHECKSIGADD ...: k1's signature is on top, so the stack lists kn first.
   const auto& multi = std::get<MultisigTerms>(terms);
-  std::vector<util::Bytes> stack(multi.keys.size());
-  uint32_t signed_count = 0;
-  for (size_t i = 0; i < multi.keys.size() && signed_count < multi.required; ++i) {
+  const size_t n = multi.keys.size();
+  stack.resize(n);
+  uint32_t signed_count = static_cast<uint32_t>(
+      std::count_if(stack.begin(), stack.end(), [](const util::Bytes& sig) { return !sig.empty(); }));
+  for (size_t i = 0; i < n && signed_count < multi.required; ++i) {
+    util::Bytes& slot = stack[n - 1 - i];
+    if (!slot.empty()) continue;
     if (const crypto::KeyPair* key = FindKey(multi.keys[i])) {
-      stack[multi.keys.size() - 1 - i] = SigBytes(key->Sign(sighash.span()));
+      slot = SigBytes(key->Sign(sighash.span()));
       ++signed_count;
     }
   }
-  if (signed_count < multi.required) {
+  if (signed_count < multi.required && !partial) {
     return chain::Fail(chain::ErrorCode::kNotFound, "the wallet holds fewer keys than the multisig requires");
   }
   return stack;
+}
+
+// Signatures a multisig spend of `terms` still lacks across `tx`'s inputs (0 for an HTLC).
+static int64_t MissingSignatures(const ContractTerms& terms, const primitives::Transaction& tx) {
+  const auto* multi = std::get_if<MultisigTerms>(&terms);
+  if (multi == nullptr) return 0;
+  int64_t missing = 0;
+  for (const auto& in : tx.inputs) {
+    if (in.witness.size() != multi->keys.size() + 2) continue;  // not this leaf's witness
+    const auto present = std::count_if(in.witness.begin(), in.witness.end() - 2, [](const auto& e) { return e.size() == 64; });
+    missing += static_cast<int64_t>(multi->required) - present;
+  }
+  return missing;
 }
 
 chain::Result<primitives::Transaction> Wallet::CreateContractSpend(const ContractSpendRequest& request) {
@@ -166,19 +184,60 @@ chain::Result<primitives::Transaction> Wallet::CreateContractSpend(const Contrac
     for (size_t i = 0; i < tx.inputs.size(); ++i) {
       auto sighash = consensus::SignatureHash(tx, i, 0, spent, precomputed, extension);
       if (!sighash) return chain::Fail(sighash.error());
-      auto stack = LeafWitness(info->terms, request.leaf, request.preimage, *sighash);
+      auto stack = LeafWitness(info->terms, request.leaf, request.preimage, *sighash, {}, request.partial);
       if (!stack) return std::unexpected(stack.error());
       stack->push_back(leaf->script);
       stack->push_back(info->output.control_blocks[leaf_index]);
       tx.inputs[i].witness = std::move(*stack);
     }
     if (pass == 0) {
-      const consensus::Amount fee = request.feerate * primitives::VirtualSize(tx);
+      // Every missing signature will be 64 witness bytes (weight 1 each) in an empty element.
+      const int64_t weight = primitives::Weight(tx) + 64 * MissingSignatures(info->terms, tx);
+      const consensus::Amount fee = request.feerate * ((weight + 3) / 4);
       if (total - fee <= 0) return chain::Fail(chain::ErrorCode::kInsufficientFunds, "the contract cannot pay the fee");
       tx.outputs[0].value = total - fee;
     }
   }
   return tx;
+}
+
+chain::Result<ContractSpend> Wallet::SignContractSpend(primitives::Transaction tx, std::string_view address) {
+  auto info = GetContract(address);
+  if (!info) return std::unexpected(info.error());
+  if (!std::holds_alternative<MultisigTerms>(info->terms)) {
+    return chain::Fail(chain::ErrorCode::kNotFound, "only multisig contracts take several signers");
+  }
+  const util::Bytes script = consensus::KeyPathScript(info->output.output_key);
+  const util::Bytes& leaf_script = info->output.leaves[0].script;
+  std::vector<primitives::TxOut> spent;
+  for (const auto& in : tx.inputs) {
+    auto utxo = chainstate_.GetUtxo(in.prevout);
+    if (!utxo) return std::unexpected(utxo.error());
+    if (!utxo->has_value()) return chain::Fail(chain::ErrorCode::kNotFound, "an input's coin is unknown or spent");
+    spent.push_back((*utxo)->out);
+  }
+  const size_t n = std::get<MultisigTerms>(info->terms).keys.size();
+  const consensus::SighashExtension extension{
+      .annex_hash = std::nullopt,
+      .tapleaf = consensus::SighashExtension::Tapleaf{.leaf_hash = info->output.leaves[0].leaf_hash,
+                                                       .codesep_pos = 0xffffffff}};
+  const auto precomputed = consensus::PrecomputeSighash(tx, spent);
+  util::MutexLock lock(mutex_);
+  for (size_t i = 0; i < tx.inputs.size(); ++i) {
+    if (spent[i].script_pubkey != script) continue;  // another party's input
+    auto& witness = tx.inputs[i].witness;
+    if (witness.size() != n + 2 || witness[n] != leaf_script) {
+      return chain::Fail(chain::ErrorCode::kNotFound, "an input's witness is not of the contract's multisig leaf");
+    }
+    auto sighash = consensus::SignatureHash(tx, i, 0, spent, precomputed, extension);
+    if (!sighash) return chain::Fail(sighash.error());
+    auto stack = LeafWitness(info->terms, "multisig", {}, *sighash, {witness.begin(), witness.begin() + static_cast<ptrdiff_t>(n)},
+                             /*partial=*/true);
+    if (!stack) return std::unexpected(stack.error());
+    std::copy(stack->begin(), stack->end(), witness.begin());
+  }
+  const bool complete = MissingSignatures(info->terms, tx) == 0;
+  return ContractSpend{.tx = std::move(tx), .complete = complete};
 }
 
 chain::Result<crypto::Uint256> Wallet::SpendContract(const ContractSpendRequest& request) {

@@ -4,7 +4,8 @@
 #   - past the v2 height (regtest 200) b claims it with the preimage on its own node; the
 #     deployment and the claim relay between the nodes and the coins appear in b's wallet;
 #   - a second HTLC is refunded by a after its timeout; the refund before it is rejected;
-#   - a 2-of-3 CHECKSIGADD multisig is spent by two keys.
+#   - a 2-of-3 CHECKSIGADD multisig is spent by two keys held by the two nodes (a signs
+#     partially, b co-signs and broadcasts).
 # Usage: contract_flow_test.sh <build dir>
 set -euo pipefail
 
@@ -123,20 +124,26 @@ mine 1
 [ "$(cli a getcontract "$htlc2" | json_get balance)" = 0.0 ] || fail "HTLC 2 not refunded"
 cli a listunspent | has "$refund_txid" || fail "the refund is not in a's wallet"
 
-# --- 2-of-3 multisig: a holds two of the keys, b one --------------------------------------
-k1=$(cli a getnewaddress); k2=$(cli b getnewaddress); k3=$(cli a getnewaddress)
-terms3="{\"required\":2,\"keys\":[\"$k1\",\"$k2\",\"$k3\"]}"
+# --- 2-of-3 multisig: one key on a, one on b, the third nobody's --------------------------
+# (the third is HTLC 1's address: a script-only output key whose secret nobody knows)
+k1=$(cli a getnewaddress); k2=$(cli b getnewaddress)
+terms3="{\"required\":2,\"keys\":[\"$k1\",\"$k2\",\"$htlc1\"]}"
 multi=$(cli a createcontract multisig "$terms3" 2 | json_get address)
 mine 1
 cli b createcontract multisig "$terms3" >/dev/null
 if cli b spendcontract "$multi" multisig 2>"$work/multi.err"; then fail "b spent the multisig with one key"; fi
-multi_txid=$(cli a spendcontract "$multi" multisig)
-wait_for "the multisig spend to relay to b" "in_mempool b $multi_txid"
-sigs=$(cli b getrawtransaction "$multi_txid" true | python3 -c 'import json,sys
+partial=$(cli a spendcontract "$multi" multisig null null null true)
+[ "$(echo "$partial" | json_get complete)" = False ] || fail "one signature made the spend complete"
+cosigned=$(cli b signcontract "$(echo "$partial" | json_get hex)" "$multi")
+[ "$(echo "$cosigned" | json_get complete)" = True ] || fail "b's signature did not complete the spend"
+multi_txid=$(cli b sendrawtransaction "$(echo "$cosigned" | json_get hex)")
+wait_for "the multisig spend to relay to a" "in_mempool a $multi_txid"
+sigs=$(cli a getrawtransaction "$multi_txid" true | python3 -c 'import json,sys
 w=json.load(sys.stdin)["vin"][0]["txinwitness"]; print(sum(1 for e in w[:-2] if len(e)==128))')
 [ "$sigs" = 2 ] || fail "the multisig spend carries $sigs signatures, expected 2"
 mine 1
-[ "$(cli b getcontract "$multi" | json_get balance)" = 0.0 ] || fail "multisig not spent"
+[ "$(cli a getcontract "$multi" | json_get balance)" = 0.0 ] || fail "multisig not spent"
+cli a listunspent | has "$multi_txid" || fail "the multisig coins are not in a's wallet"
 
 cli a stop >/dev/null
 cli b stop >/dev/null
