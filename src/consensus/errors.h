@@ -21,7 +21,7 @@ namespace parthenon::consensus {
   X(kTxBadOutputScript, "bad-txns-output-script", "output script is neither a witness v1 key nor OP_RETURN data") \
   X(kTxNullDataValue, "bad-txns-nulldata-value", "OP_RETURN output carries a non-zero value")     \
   X(kTxScriptSigNotEmpty, "bad-txns-scriptsig-nonempty", "spending input has a non-empty scriptSig") \
-  X(kTxBadWitness, "bad-txns-witness", "spending input's witness is not one 64- or 65-byte signature") \
+  X(kTxBadWitness, "bad-txns-witness", "spending input's witness is empty, or not the one 64- or 65-byte signature required") \
   X(kTxBadHashType, "bad-txns-sighash-type", "signature has an invalid hash type")                \
   X(kTxBadCoinbaseWitness, "bad-cb-witness", "coinbase witness is not empty or one 32-byte value") \
   /* transaction, against the outputs it spends */                                                \

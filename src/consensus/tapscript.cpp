@@ -60,7 +60,10 @@ class Interpreter {
  private:
   Result<void> Step(const Instruction& ins);
   Result<void> FlowOp(uint8_t opcode);
+  // Moves elements: altstack, drops, dups, rotations, swaps.
   Result<void> StackOp(uint8_t opcode);
+  // Reads elements: IFDUP, DEPTH, PICK/ROLL, SIZE, EQUAL(VERIFY).
+  Result<void> ElementOp(uint8_t opcode);
   Result<void> NumericOp(uint8_t opcode);
   Result<void> HashOp(uint8_t opcode);
   Result<void> SignatureOp(uint8_t opcode);
@@ -130,10 +133,11 @@ Result<void> Interpreter::Step(const Instruction& ins) {
     return {};
   }
   if (conditional || opcode == op::kNop || opcode == op::kVerify || opcode == op::kReturn) return FlowOp(opcode);
-  if ((opcode >= op::kToAltStack && opcode <= op::kTuck) || opcode == op::kSize || opcode == op::kEqual ||
-      opcode == op::kEqualVerify) {
-    return StackOp(opcode);
+  if (opcode == op::kIfDup || opcode == op::kDepth || opcode == op::kPick || opcode == op::kRoll ||
+      opcode == op::kSize || opcode == op::kEqual || opcode == op::kEqualVerify) {
+    return ElementOp(opcode);
   }
+  if (opcode >= op::kToAltStack && opcode <= op::kTuck) return StackOp(opcode);
   if (opcode >= op::k1Add && opcode <= op::kWithin) return NumericOp(opcode);
   if (opcode >= op::kRipemd160 && opcode <= op::kHash256) return HashOp(opcode);
   if (opcode == op::kCodeSeparator) {
@@ -238,16 +242,6 @@ Result<void> Interpreter::StackOp(uint8_t opcode) {
       PARTHENON_TRY(Need(4));
       std::swap_ranges(stack_.end() - 4, stack_.end() - 2, stack_.end() - 2);
       return {};
-    case op::kIfDup:
-      PARTHENON_TRY(Need(1));
-      if (CastToBool(Top())) {
-        util::Bytes top = Top();
-        stack_.push_back(std::move(top));
-      }
-      return {};
-    case op::kDepth:
-      stack_.push_back(EncodeScriptNum(static_cast<int64_t>(stack_.size())));
-      return {};
     case op::kDrop:
       PARTHENON_TRY(Need(1));
       stack_.pop_back();
@@ -268,6 +262,37 @@ Result<void> Interpreter::StackOp(uint8_t opcode) {
       stack_.push_back(std::move(second));
       return {};
     }
+    case op::kRot:
+      PARTHENON_TRY(Need(3));
+      std::rotate(stack_.end() - 3, stack_.end() - 2, stack_.end());
+      return {};
+    case op::kSwap:
+      PARTHENON_TRY(Need(2));
+      std::swap(Top(1), Top(2));
+      return {};
+    case op::kTuck: {
+      PARTHENON_TRY(Need(2));
+      util::Bytes top = Top();
+      stack_.insert(stack_.end() - 2, std::move(top));
+      return {};
+    }
+    default:  // Step routes only the opcodes above here
+      return std::unexpected(Error::kScriptBadOpcode);
+  }
+}
+
+Result<void> Interpreter::ElementOp(uint8_t opcode) {
+  switch (opcode) {
+    case op::kIfDup:
+      PARTHENON_TRY(Need(1));
+      if (CastToBool(Top())) {
+        util::Bytes top = Top();
+        stack_.push_back(std::move(top));
+      }
+      return {};
+    case op::kDepth:
+      stack_.push_back(EncodeScriptNum(static_cast<int64_t>(stack_.size())));
+      return {};
     case op::kPick:
     case op::kRoll: {
       PARTHENON_TRY(Need(2));
@@ -281,20 +306,6 @@ Result<void> Interpreter::StackOp(uint8_t opcode) {
       util::Bytes value = *at;
       if (opcode == op::kRoll) stack_.erase(at);
       stack_.push_back(std::move(value));
-      return {};
-    }
-    case op::kRot:
-      PARTHENON_TRY(Need(3));
-      std::rotate(stack_.end() - 3, stack_.end() - 2, stack_.end());
-      return {};
-    case op::kSwap:
-      PARTHENON_TRY(Need(2));
-      std::swap(Top(1), Top(2));
-      return {};
-    case op::kTuck: {
-      PARTHENON_TRY(Need(2));
-      util::Bytes top = Top();
-      stack_.insert(stack_.end() - 2, std::move(top));
       return {};
     }
     case op::kSize:
@@ -313,7 +324,7 @@ Result<void> Interpreter::StackOp(uint8_t opcode) {
       }
       return {};
     }
-    default:  // 0x7e-0x81 and others are OP_SUCCESSx and never reach here
+    default:
       return std::unexpected(Error::kScriptBadOpcode);
   }
 }
