@@ -122,7 +122,9 @@ TEST_F(WalletContractTest, MultisigTwoOfThree) {
   Deploy(info, 2 * consensus::kCoin);
   const ContractSpendRequest spend{
       .address = info.address, .leaf = "multisig", .preimage = {}, .destination = std::nullopt, .feerate = 2};
+  const size_t bob_keys = bob_->KeyCount();
   EXPECT_EQ(bob_->SpendContract(spend).error().code, chain::ErrorCode::kNotFound);  // one key of two
+  EXPECT_EQ(bob_->KeyCount(), bob_keys);  // no destination key was made for the failed spend
   auto tx = alice_->CreateContractSpend(spend);
   ASSERT_TRUE(tx) << tx.error().Message();
   // Two signatures and one empty element, then script and control block.

@@ -150,6 +150,11 @@ chain::Result<primitives::Transaction> Wallet::CreateContractSpend(const Contrac
   if (info->unspent.empty()) return chain::Fail(chain::ErrorCode::kInsufficientFunds, "the contract has no unspent output");
 
   util::MutexLock lock(mutex_);
+  // Fail on missing keys before a change key is stored for nothing.
+  if (auto dry_run = LeafWitness(info->terms, request.leaf, request.preimage, crypto::Uint256{}, {}, request.partial);
+      !dry_run) {
+    return std::unexpected(dry_run.error());
+  }
   util::Bytes destination;
   if (request.destination) {
     auto key = AddressKey(*request.destination);
