@@ -52,7 +52,8 @@ util::Bytes MultisigLeaf(const MultisigTerms& t) {
 
 bool Valid(const ContractTerms& terms) {
   if (const auto* htlc = std::get_if<HtlcTerms>(&terms)) {
-    return htlc->timeout_height > 0 && htlc->timeout_height < kLockTimeThreshold;
+    return htlc->timeout_height > 0 && htlc->timeout_height < kLockTimeThreshold &&
+           crypto::IsValidXOnlyKey(htlc->receiver) && crypto::IsValidXOnlyKey(htlc->sender);
   }
   const auto& multi = std::get<MultisigTerms>(terms);
   const std::set<crypto::XOnlyPublicKey> distinct(multi.keys.begin(), multi.keys.end());

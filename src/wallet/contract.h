@@ -43,7 +43,8 @@ struct MultisigTerms {
 using ContractTerms = std::variant<HtlcTerms, MultisigTerms>;
 
 enum class ContractError {
-  kBadTerms,       // m = 0, m > n, n > kMaxMultisigKeys, duplicate keys, timeout 0 or >= 500,000,000
+  kBadTerms,       // m = 0, m > n, n > kMaxMultisigKeys, duplicate or off-curve keys, timeout 0 or
+                   // >= 500,000,000 (a time, not a height)
   kBadEncoding,    // stored terms do not decode
   kUnknownLeaf,
 };
