@@ -4,7 +4,8 @@
 //                              send() per frame of the same size, receiver reading 64 KiB chunks.
 //   BM_NodeRoundTrip           request/echo round trip through two nodes (median in counters),
 //                              vs BM_RawTcpRoundTrip: blocking 32-byte ping-pong on raw sockets.
-//   BM_IdlePeerMemory/<n>      resident memory added by n idle connected peers (node side).
+// Memory per idle peer is measured on a running daemon by bench/idle_peer_memory.py (never in
+// a process that already ran other benchmarks: their freed memory would absorb the peers').
 #include <arpa/inet.h>
 #include <benchmark/benchmark.h>
 #include <netinet/in.h>
@@ -15,7 +16,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <fstream>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -214,67 +214,5 @@ void BM_RawTcpRoundTrip(benchmark::State& state) {
   state.counters["median_us"] = samples[samples.size() / 2];
 }
 BENCHMARK(BM_RawTcpRoundTrip)->Iterations(5000)->UseRealTime()->Unit(benchmark::kMicrosecond);
-
-// ---- memory ----
-
-size_t ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  size_t pages = 0;
-  size_t resident = 0;
-  statm >> pages >> resident;
-  return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-}
-
-// A raw client that completes the handshake and then stays idle (the node's pings are answered
-// by the kernel buffering them: the ping interval is the default 2 minutes anyway).
-int RawHandshake(uint16_t port, uint64_t nonce) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in source{};
-  source.sin_family = AF_INET;
-  ::inet_pton(AF_INET, "127.0.53.2", &source.sin_addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source);
-  sockaddr_in target{};
-  target.sin_family = AF_INET;
-  target.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.53.1", &target.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) return -1;
-  wire::Version version;
-  version.nonce = nonce;
-  auto bytes = wire::EncodeFrame(kMagic, version);
-  auto verack = wire::EncodeFrame(kMagic, wire::Verack{});
-  bytes.insert(bytes.end(), verack.begin(), verack.end());
-  SendAll(fd, bytes.data(), bytes.size());
-  return fd;
-}
-
-void BM_IdlePeerMemory(benchmark::State& state) {
-  const auto peers = static_cast<size_t>(state.range(0));
-  for (auto _ : state) {
-    NetworkManager::Options options = BenchOptions("127.0.53.1");
-    NetworkManager node(options);
-    if (!node.Start()) {
-      state.SkipWithError("start");
-      return;
-    }
-    // Warm up allocator arenas and Asio's internals with one peer first.
-    std::vector<int> fds{RawHandshake(node.ListenPorts()[0], 1)};
-    WaitFor([&] { return node.GetStats().inbound == 1 && node.GetPeers()[0].state == PeerState::kConnected; });
-    const size_t before = ResidentBytes();
-    for (size_t i = 0; i < peers; ++i) fds.push_back(RawHandshake(node.ListenPorts()[0], i + 2));
-    WaitFor([&] {
-      const auto all = node.GetPeers();
-      return all.size() == peers + 1 && std::all_of(all.begin(), all.end(), [](const PeerInfo& p) {
-               return p.state == PeerState::kConnected;
-             });
-    });
-    std::this_thread::sleep_for(50ms);
-    const size_t after = ResidentBytes();
-    state.counters["rss_added_KiB"] = static_cast<double>(after - before) / 1024;
-    state.counters["per_peer_KiB"] = static_cast<double>(after - before) / 1024 / static_cast<double>(peers);
-    node.Stop();
-    for (int fd : fds) ::close(fd);
-  }
-}
-BENCHMARK(BM_IdlePeerMemory)->Arg(125)->Arg(500)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Prints Parthenon's performance table: every Google Benchmark program in build/release/bench/
-# and, where ../shared/tools/limits exists, the hardware limits measured in the same run and the
-# ratio of each benchmark to its limit. Takes about 2-3 minutes on the project's 2-core machine.
+# Prints Parthenon's performance table: every Google Benchmark program in build/release/bench/,
+# the memory per idle peer of a running daemon (bench/idle_peer_memory.py: 125 handshaken
+# loopback peers), and, where ../shared/tools/limits exists, the hardware limits measured in the
+# same run and the ratio of each benchmark to its limit. Each row shows the benchmark's own
+# counter (blocks/s, MB/s, ms per hop, KiB per peer...). Takes about 5 minutes on the project's
+# 2-core machine.
 #
 # Usage: scripts/bench-table.sh            (from any directory)
 # Environment:
@@ -80,9 +83,12 @@ else
   chmod -R u+w "$work/limits"
   mkdir -p "$work/limits/results"
   note "building the hardware-limit programs"
-  # build.sh stops at the first program whose library is missing (e.g. LevelDB); we need only
-  # bin_dsha_bench and bin_secp_bench, which it builds first.
+  # build.sh stops at the first program whose library is missing (e.g. LevelDB, which only the
+  # key-value section needs): bin_secp_bench, bin_dsha_bench, bin_tcp_msgs and bin_tls_bulk come
+  # before it; bin_fsync_lat (after it) is built here if build.sh stopped.
   "$work/limits/build.sh" >"$work/limits-build.log" 2>&1 || true
+  [[ -x "$work/limits/bin_fsync_lat" ]] ||
+    gcc -O2 -o "$work/limits/bin_fsync_lat" "$work/limits/src/fsync_lat.c" >>"$work/limits-build.log" 2>&1 || true
   missing=()
   for program in bin_dsha_bench bin_secp_bench; do
     [[ -x "$work/limits/$program" ]] || missing+=("$program")
@@ -95,11 +101,28 @@ else
     idle_limits=$(idle_percent)
     quiet_env=()
     [[ -n "${LIMITS_QUIET:-}" ]] && quiet_env=(QUIET=1 QUIET_MAX=10)
-    for script in 3_dsha.sh 2_secp.sh 1_openssl_speed.sh; do
+    scripts=(3_dsha.sh 2_secp.sh 1_openssl_speed.sh)
+    [[ -x "$limits_dir/bin_tls_bulk" ]] && scripts+=(5_tls.sh)
+    [[ -x "$limits_dir/bin_fsync_lat" ]] && scripts+=(7_fsync.sh)
+    for script in "${scripts[@]}"; do
       note "measuring limits: $script (REPS=$limits_reps, load $(load))"
       env "${quiet_env[@]}" REPS="$limits_reps" "$limits_dir/$script" >"$work/$script.log" 2>&1 ||
         note "warning: $script failed; its limits will show as n/a (log: $work/$script.log)"
     done
+    # Loopback TCP message rate and round trip, shorter than 4b_tcp_msgs.sh (whose three CPU
+    # placements take ~40 s a repetition): the scheduler's placement only, as our benchmarks run.
+    if [[ -x "$limits_dir/bin_tcp_msgs" ]]; then
+      note "measuring limits: loopback TCP messages and ping-pong (REPS=$limits_reps, load $(load))"
+      for _ in $(seq "$limits_reps"); do
+        (cd "$limits_dir" &&
+          ./bin_tcp_msgs stream 200000 64 65536 |
+            awk '{split($6,a,"="); print "stream64_recvbuf64k_pin_none_msgs_per_s", a[2]}' &&
+          ./bin_tcp_msgs pingpong 20000 32 |
+            awk '{for(i=1;i<=NF;i++){split($i,a,"="); if(a[1]=="median") print "pingpong32_pin_none_rtt_median_us", a[2]}}') \
+          >>"$limits_dir/results/tcp_msgs_short.raw" 2>>"$work/tcp_msgs.log" ||
+          note "warning: bin_tcp_msgs failed; its limits will show as n/a"
+      done
+    fi
   fi
 fi
 [[ -n "$limits_note" ]] && note "no hardware limits: $limits_note"
@@ -125,6 +148,14 @@ for program in "${bench_programs[@]}"; do
     { cat "$work/$name.stderr" >&2; die "$name failed"; }
   json_files+=("$work/$name.json")
 done
+# Memory per idle peer: a daemon of its own, never a process that ran other benchmarks.
+if [[ -z "$bench_filter" || "IdlePeerMemory" =~ $bench_filter ]]; then
+  note "measuring memory per idle peer on a running parthenon-node (load $(load))"
+  python3 "$repo_root/bench/idle_peer_memory.py" "$build_dir/src/apps/parthenon-node" --peers 125 \
+    --repetitions "$bench_reps" >"$work/idle_peer_memory.json" 2>"$work/idle_peer_memory.stderr" ||
+    { cat "$work/idle_peer_memory.stderr" >&2; die "bench/idle_peer_memory.py failed"; }
+  json_files+=("$work/idle_peer_memory.json")
+fi
 load_after=$(load)
 idle_after=$(idle_percent)
 

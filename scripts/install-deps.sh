@@ -15,6 +15,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # openssl CLI for the benchmark table's hardware-limit readings
   openssl python3 curl
+  # promtool (checks /metrics in tests/functional/metrics_promtool_test.sh)
+  prometheus
+  # Debian package: man pages from --help, shared-library dependencies of the binaries
+  help2man dpkg-dev
 )
 
 missing=()

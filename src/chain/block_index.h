@@ -25,6 +25,11 @@ struct BlockStatus {
   static constexpr uint32_t kFailed = 8;        // breaks a rule itself
   static constexpr uint32_t kFailedParent = 16;  // descends from a failed block
   static constexpr uint32_t kFailedMask = kFailed | kFailedParent;
+  // The block bytes at data_pos failed their check when read (record magic, length, checksum,
+  // or a body that does not decode to this header): the block must be fetched again from a
+  // peer. kHaveData stays set (the chain it belongs to is unchanged); storing a good copy
+  // (Chainstate::SubmitBlock) clears this bit. See Chainstate::BlocksToRefetch.
+  static constexpr uint32_t kDataCorrupt = 32;
 };
 
 struct BlockIndexEntry {
@@ -45,6 +50,7 @@ struct BlockIndexEntry {
 
   bool Failed() const { return (status & BlockStatus::kFailedMask) != 0; }
   bool HaveData() const { return (status & BlockStatus::kHaveData) != 0; }
+  bool DataCorrupt() const { return (status & BlockStatus::kDataCorrupt) != 0; }
 };
 
 // The persistent part of an entry: version | header | height | status | tx count | data pos |

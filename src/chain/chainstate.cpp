@@ -135,6 +135,9 @@ Result<void> Chainstate::Impl::LoadIndex() {
                                               " records the wrong height");
     }
     entry->chain_has_data = entry->HaveData() && (entry->prev == nullptr || entry->prev->chain_has_data);
+    if (entry->DataCorrupt()) {
+      corrupt_details[entry->hash] = "block " + entry->hash.ToHex() + " was found damaged before the restart";
+    }
   }
   return {};
 }
@@ -171,7 +174,8 @@ Result<void> Chainstate::Impl::VerifyRecentBlocks() {
 }
 
 Result<void> Chainstate::Impl::CheckUsable() const {
-  if (fatal) return Fail(ErrorCode::kShutDown, fatal->Message());
+  // The detail is what an operator needs ("disk full: <path>, N bytes free, writes stopped").
+  if (fatal) return Fail(ErrorCode::kShutDown, fatal->code == ErrorCode::kStorage ? fatal->detail : fatal->Message());
   return {};
 }
 

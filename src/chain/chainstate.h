@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "chain/errors.h"
@@ -49,6 +50,14 @@ enum class BlockOutcome {
   kAccepted,   // stored (and connected if it extends the best chain)
   kDuplicate,  // already stored
   kOrphan,     // parent unknown: held until the parent arrives
+  kLowWork,    // unrequested, and its chain has no more work than the tip: not stored
+};
+
+// Where a block comes from. Bitcoin Core's AcceptBlock rule: a block nobody asked for is stored
+// only if its chain has more work than the active tip (anything else costs disk for nothing).
+enum class BlockSource {
+  kRequested,    // we asked a peer for it, or it is our own (miner, RPC)
+  kUnrequested,  // pushed by a peer without a request
 };
 
 enum class TxOutcome {
@@ -88,6 +97,8 @@ class Chainstate {
     Mempool::Options mempool;
     uint64_t max_block_file_size = 128ull << 20;
     size_t max_orphan_blocks = 100;
+    // --minimumchainwork (nullopt: the chain's ChainParams::minimum_chain_work).
+    std::optional<crypto::ArithUint256> minimum_chain_work;
     size_t max_orphan_txs = 100;
   };
 
@@ -104,8 +115,11 @@ class Chainstate {
 
   // --- Submission (P2P, RPC, miner) ---
   [[nodiscard]] HeadersOutcome SubmitHeaders(std::span<const primitives::BlockHeader> headers);
-  // Errors: the consensus rule broken, kKnownInvalid, kBadPrevBlock, kStorage, kShutDown.
-  [[nodiscard]] Result<BlockOutcome> SubmitBlock(const primitives::Block& block);
+  // Errors: the consensus rule broken, kKnownInvalid, kBadPrevBlock, kStorage, kShutDown. A
+  // storage error's detail is the operator's text ("disk full: <path>, N bytes free, writes
+  // stopped"); kShutDown repeats the failure that stopped writes.
+  [[nodiscard]] Result<BlockOutcome> SubmitBlock(const primitives::Block& block,
+                                                 BlockSource source = BlockSource::kRequested);
   [[nodiscard]] Result<TxOutcome> SubmitTransaction(const primitives::Transaction& tx);
 
   // --- Queries ---
@@ -114,7 +128,19 @@ class Chainstate {
   std::optional<crypto::Uint256> GetBlockHash(int32_t height) const;
   std::optional<primitives::BlockHeader> GetHeader(const crypto::Uint256& hash) const;
   std::optional<int32_t> GetHeight(const crypto::Uint256& hash) const;
+  // Total work of the chain ending at a known header.
+  std::optional<crypto::ArithUint256> GetChainWork(const crypto::Uint256& hash) const;
+  // Headers anti-DoS (Bitcoin Core's GetAntiDoSWorkThreshold): a header chain is worth storing
+  // only if its work reaches max(minimum chain work, tip work - 144 blocks of tip work), so an
+  // honest fork near the tip is kept and a cheap fork from far back is not.
+  crypto::ArithUint256 AntiDosWorkThreshold() const;
+  // kNotFound without block data; kCorruption (detail: file, offset, what failed) if the stored
+  // bytes are damaged (see "Damaged block data" below).
   [[nodiscard]] Result<primitives::Block> GetBlock(const crypto::Uint256& hash) const;
+  // The block's stored bytes (its wire encoding with witness data), checked against the
+  // store's record checksum and the indexed header hash, without decoding the transactions.
+  // Read outside the chainstate's locks. kNotFound, kCorruption (file and offset named).
+  [[nodiscard]] Result<util::Bytes> GetBlockBytes(const crypto::Uint256& hash) const;
   // Hashes of the active chain: tip, then back 1, 2, 4, ... ending with genesis.
   std::vector<crypto::Uint256> GetLocator() const;
   // Headers of the active chain after the first locator hash we have on it, up to `stop_hash`
@@ -129,6 +155,14 @@ class Chainstate {
   [[nodiscard]] Result<crypto::Uint256> UtxoSetHash() const;
 
   bool MempoolContains(const crypto::Uint256& txid) const;
+  // A pool transaction by txid, or by wtxid when `by_wtxid` (BIP339 relay), with its fee rate.
+  struct MempoolTx {
+    primitives::Transaction tx;
+    crypto::Uint256 txid;
+    crypto::Uint256 wtxid;
+    int64_t fee_per_kvb = 0;  // base units per 1000 virtual bytes (BIP133 feefilter units)
+  };
+  std::optional<MempoolTx> MempoolLookup(const crypto::Uint256& hash, bool by_wtxid) const;
   std::optional<primitives::Transaction> MempoolGet(const crypto::Uint256& txid) const;
   std::vector<crypto::Uint256> MempoolTxids() const;
   MempoolInfo GetMempoolInfo() const;
@@ -137,6 +171,24 @@ class Chainstate {
 
   // --- Mining ---
   [[nodiscard]] Result<BlockTemplate> CreateBlockTemplate(util::ByteSpan payout_script) const;
+
+  // --- Damaged block data (docs/storage.md, "Faults") ---
+  // A block whose stored bytes fail their check when read (GetBlock, or connecting it) is
+  // logged at error with file, offset and height (rate-limited), counted, and marked
+  // BlockStatus::kDataCorrupt in the block index (persisted with the next flush). GetBlock then
+  // answers kCorruption for it without reading again, and the same block submitted again
+  // (SubmitBlock, e.g. as a peer's answer to getdata) is checked, stored afresh and unmarked.
+  //
+  // Hashes of blocks marked corrupt, lowest height first: the blocks to fetch again.
+  std::vector<crypto::Uint256> BlocksToRefetch() const;
+  // Reads that found damaged block data since start-up (/metrics parthenon_block_read_corrupt_total).
+  uint64_t CorruptBlockReads() const;
+  // Called once for each block found damaged, on the thread whose read found it, with no chain
+  // lock held: it may call the read-only methods (the P2P layer asks peers for the block here).
+  void OnBlockDataCorrupt(std::function<void(const crypto::Uint256& hash, int32_t height)> callback);
+  // Why writes stopped, if a storage failure stopped them ("disk full: <path>, N bytes free,
+  // writes stopped").
+  std::optional<std::string> StorageFault() const;
 
   // --- Maintenance ---
   // Writes the UTXO cache, dirty index entries and the best-block marker in one batch.

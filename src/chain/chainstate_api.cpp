@@ -1,7 +1,10 @@
 // Chainstate's public entry points: locking, event dispatch and read-only queries.
 #include "chain/chainstate.h"
 #include "chain/detail/chainstate_impl.h"
+#include "consensus/pow.h"
 #include "crypto/sha256.h"
+
+#include <algorithm>
 
 namespace parthenon::chain {
 
@@ -25,13 +28,17 @@ HeadersOutcome Chainstate::SubmitHeaders(std::span<const primitives::BlockHeader
   return outcome;
 }
 
-Result<BlockOutcome> Chainstate::SubmitBlock(const primitives::Block& block) {
+Result<BlockOutcome> Chainstate::SubmitBlock(const primitives::Block& block, BlockSource source) {
   util::MutexLock dispatch(impl_->dispatch_mutex);
   Result<BlockOutcome> outcome;
   std::vector<Event> events;
   {
     util::MutexLock lock(impl_->mutex);
-    outcome = impl_->AcceptBlock(block);
+    if (source == BlockSource::kUnrequested && impl_->LowWork(block.header)) {
+      outcome = BlockOutcome::kLowWork;
+    } else {
+      outcome = impl_->AcceptBlock(block);
+    }
     events = impl_->TakeEvents();
   }
   impl_->Dispatch(events);
@@ -92,10 +99,78 @@ Result<primitives::Block> Chainstate::GetBlock(const crypto::Uint256& hash) cons
     util::MutexLock lock(impl_->mutex);
     const BlockIndexEntry* entry = impl_->index.Find(hash);
     if (entry == nullptr || !entry->HaveData()) return Fail(ErrorCode::kNotFound, hash.ToHex());
+    if (entry->DataCorrupt()) {
+      const auto why = impl_->corrupt_details.find(hash);
+      return Fail(ErrorCode::kCorruption, why != impl_->corrupt_details.end() ? why->second : hash.ToHex());
+    }
     copy.hash = entry->hash;
     copy.data_pos = entry->data_pos;
   }
-  return impl_->ReadBlock(&copy);  // the store is thread-safe; read outside the lock
+  auto block = impl_->ReadBlock(&copy);  // the store is thread-safe; read outside the lock
+  if (!block && block.error().code == ErrorCode::kCorruption) impl_->ReportDataCorrupt(hash, block.error());
+  return block;
+}
+
+std::vector<crypto::Uint256> Chainstate::BlocksToRefetch() const {
+  util::MutexLock lock(impl_->mutex);
+  std::vector<const BlockIndexEntry*> marked;  // corrupt_details has exactly the marked blocks
+  for (const auto& [hash, why] : impl_->corrupt_details) marked.push_back(impl_->index.Find(hash));
+  std::sort(marked.begin(), marked.end(), [](const auto* a, const auto* b) { return a->height < b->height; });
+  std::vector<crypto::Uint256> hashes;
+  for (const BlockIndexEntry* entry : marked) hashes.push_back(entry->hash);
+  return hashes;
+}
+
+uint64_t Chainstate::CorruptBlockReads() const { return impl_->corrupt_block_reads; }
+
+void Chainstate::OnBlockDataCorrupt(std::function<void(const crypto::Uint256&, int32_t)> callback) {
+  util::MutexLock lock(impl_->mutex);
+  impl_->on_block_data_corrupt.push_back(std::move(callback));
+}
+
+std::optional<std::string> Chainstate::StorageFault() const {
+  util::MutexLock lock(impl_->mutex);
+  if (!impl_->fatal) return std::nullopt;
+  return impl_->fatal->code == ErrorCode::kStorage ? impl_->fatal->detail : impl_->fatal->Message();
+}
+
+Result<util::Bytes> Chainstate::GetBlockBytes(const crypto::Uint256& hash) const {
+  storage::FilePos pos;
+  {
+    util::MutexLock lock(impl_->mutex);
+    const BlockIndexEntry* entry = impl_->index.Find(hash);
+    if (entry == nullptr || !entry->HaveData()) return Fail(ErrorCode::kNotFound, hash.ToHex());
+    pos = entry->data_pos;
+  }
+  auto bytes = impl_->blocks->Read(pos);  // the store is thread-safe; read outside the lock
+  if (!bytes) return std::unexpected(Error::Storage(bytes.error()));
+  if (bytes->size() < primitives::BlockHeader::kSize ||
+      crypto::Sha256d(util::ByteSpan(bytes->data(), primitives::BlockHeader::kSize)) != hash) {
+    return Fail(ErrorCode::kCorruption,
+                "block " + hash.ToHex() + " in " + impl_->blocks->FilePath(pos.file).string() +
+                    " offset " + std::to_string(pos.offset) + " does not match its header");
+  }
+  return std::move(*bytes);
+}
+
+std::optional<crypto::ArithUint256> Chainstate::GetChainWork(const crypto::Uint256& hash) const {
+  util::MutexLock lock(impl_->mutex);
+  const BlockIndexEntry* entry = impl_->index.Find(hash);
+  if (entry == nullptr) return std::nullopt;
+  return entry->chain_work;
+}
+
+crypto::ArithUint256 Chainstate::AntiDosWorkThreshold() const {
+  constexpr uint64_t kRecentBlocks = 144;
+  const crypto::ArithUint256 minimum =
+      impl_->options.minimum_chain_work.value_or(params_.minimum_chain_work);
+  util::MutexLock lock(impl_->mutex);
+  const BlockIndexEntry* tip = impl_->index.Tip();
+  if (tip == nullptr) return minimum;
+  const crypto::ArithUint256 recent = consensus::BlockWork(tip->header.bits) * kRecentBlocks;
+  const crypto::ArithUint256 near_tip =
+      tip->chain_work > recent ? tip->chain_work - recent : crypto::ArithUint256{};
+  return std::max(minimum, near_tip);
 }
 
 std::vector<crypto::Uint256> Chainstate::GetLocator() const {
@@ -187,6 +262,17 @@ std::optional<primitives::Transaction> Chainstate::MempoolGet(const crypto::Uint
   const MempoolEntry* entry = impl_->pool_txs.Get(txid);
   if (entry == nullptr) return std::nullopt;
   return entry->tx;
+}
+
+std::optional<Chainstate::MempoolTx> Chainstate::MempoolLookup(const crypto::Uint256& hash,
+                                                               bool by_wtxid) const {
+  util::MutexLock lock(impl_->mutex);
+  std::optional<crypto::Uint256> txid = hash;
+  if (by_wtxid) txid = impl_->pool_txs.TxidOfWtxid(hash);
+  const MempoolEntry* entry = txid ? impl_->pool_txs.Get(*txid) : nullptr;
+  if (entry == nullptr) return std::nullopt;
+  const int64_t fee_per_kvb = entry->vsize > 0 ? entry->fee * 1000 / entry->vsize : 0;
+  return MempoolTx{entry->tx, entry->txid, primitives::Wtxid(entry->tx), fee_per_kvb};
 }
 
 std::vector<crypto::Uint256> Chainstate::MempoolTxids() const {

@@ -5,7 +5,9 @@ namespace parthenon::chain {
 Error Error::Storage(const storage::Error& error) {
   const ErrorCode code =
       error.code == storage::ErrorCode::kCorruption ? ErrorCode::kCorruption : ErrorCode::kStorage;
-  return {code, std::nullopt, error.Message()};
+  // "corruption: <file> offset N: ..." would repeat the code's own reason; other storage codes
+  // ("disk full", "I/O error") are the news and stay in the detail.
+  return {code, std::nullopt, code == ErrorCode::kCorruption ? error.detail : error.Message()};
 }
 
 std::string_view Error::Reason() const {

@@ -48,9 +48,26 @@ void Mempool::Add(MempoolEntry entry) {
   auto [it, inserted] = entries_.emplace(txid, std::move(entry));
   if (!inserted) return;
   for (const auto& input : it->second.tx.inputs) spenders_[input.prevout] = txid;
+  by_wtxid_[primitives::Wtxid(it->second.tx)] = txid;
   by_feerate_.insert(&it->second);
   vbytes_ += it->second.vsize;
   total_fee_ += it->second.fee;
+}
+
+void Mempool::Erase(std::unordered_map<crypto::Uint256, MempoolEntry>::iterator it) {
+  const MempoolEntry& entry = it->second;
+  for (const auto& input : entry.tx.inputs) spenders_.erase(input.prevout);
+  by_wtxid_.erase(primitives::Wtxid(entry.tx));
+  by_feerate_.erase(&entry);
+  vbytes_ -= entry.vsize;
+  total_fee_ -= entry.fee;
+  entries_.erase(it);
+}
+
+std::optional<crypto::Uint256> Mempool::TxidOfWtxid(const crypto::Uint256& wtxid) const {
+  auto it = by_wtxid_.find(wtxid);
+  if (it == by_wtxid_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<crypto::Uint256> Mempool::RemoveWithDescendants(const crypto::Uint256& txid) {
@@ -65,11 +82,7 @@ std::vector<crypto::Uint256> Mempool::RemoveWithDescendants(const crypto::Uint25
     for (uint32_t i = 0; i < entry.tx.outputs.size(); ++i) {
       if (auto spender = SpenderOf({current, i})) stack.push_back(*spender);
     }
-    for (const auto& input : entry.tx.inputs) spenders_.erase(input.prevout);
-    by_feerate_.erase(&entry);
-    vbytes_ -= entry.vsize;
-    total_fee_ -= entry.fee;
-    entries_.erase(it);
+    Erase(it);
     removed.push_back(current);
   }
   return removed;
@@ -81,11 +94,7 @@ std::vector<crypto::Uint256> Mempool::RemoveForBlock(const primitives::Block& bl
     const crypto::Uint256 txid = primitives::Txid(tx);
     if (auto it = entries_.find(txid); it != entries_.end()) {
       // Confirmed: its children stay (their input now exists in the UTXO set).
-      for (const auto& input : it->second.tx.inputs) spenders_.erase(input.prevout);
-      by_feerate_.erase(&it->second);
-      vbytes_ -= it->second.vsize;
-      total_fee_ -= it->second.fee;
-      entries_.erase(it);
+      Erase(it);
       removed.push_back(txid);
       continue;
     }

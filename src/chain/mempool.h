@@ -47,6 +47,8 @@ class Mempool {
   const Options& options() const { return options_; }
   bool Contains(const crypto::Uint256& txid) const { return entries_.contains(txid); }
   const MempoolEntry* Get(const crypto::Uint256& txid) const;
+  // The txid of the pool transaction with this wtxid (BIP339 relay), if any.
+  std::optional<crypto::Uint256> TxidOfWtxid(const crypto::Uint256& wtxid) const;
   // The mempool transaction spending `outpoint`, if any.
   std::optional<crypto::Uint256> SpenderOf(const primitives::OutPoint& outpoint) const;
   // An output created by a mempool transaction.
@@ -70,8 +72,11 @@ class Mempool {
     bool operator()(const MempoolEntry* a, const MempoolEntry* b) const;  // highest first
   };
 
+  void Erase(std::unordered_map<crypto::Uint256, MempoolEntry>::iterator it);
+
   const Options options_;
   std::unordered_map<crypto::Uint256, MempoolEntry> entries_;
+  std::unordered_map<crypto::Uint256, crypto::Uint256> by_wtxid_;  // wtxid -> txid
   std::map<primitives::OutPoint, crypto::Uint256> spenders_;
   std::set<const MempoolEntry*, FeeRateOrder> by_feerate_;
   int64_t vbytes_ = 0;

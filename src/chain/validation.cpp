@@ -62,7 +62,12 @@ Result<void> Chainstate::Impl::StoreBlock(BlockIndexEntry* entry, const primitiv
   if (auto synced = blocks->Sync(); !synced) return std::unexpected(Abort(Error::Storage(synced.error())));
   entry->data_pos = *pos;
   entry->tx_count = static_cast<uint32_t>(block.transactions.size());
-  entry->status |= BlockStatus::kHaveData;
+  if (entry->DataCorrupt()) {
+    util::Log(util::LogCategory::kChain).info("block {} at height {} stored again after its data was found corrupt",
+                                              entry->hash.ToHex(), entry->height);
+    corrupt_details.erase(entry->hash);
+  }
+  entry->status = (entry->status | BlockStatus::kHaveData) & ~BlockStatus::kDataCorrupt;
   // Only this entry is written now: others may point at undo bytes not yet synced.
   if (auto written = db->Put(storage::Column::kBlockIndex, entry->hash.span(), SerializeIndexRecord(*entry));
       !written) {
@@ -123,12 +128,48 @@ Result<primitives::Block> Chainstate::Impl::ReadBlock(const BlockIndexEntry* ent
   return std::move(*block);
 }
 
+bool Chainstate::Impl::MarkDataCorrupt(BlockIndexEntry* entry, const Error& error) {
+  if (entry->DataCorrupt()) return false;
+  entry->status |= BlockStatus::kDataCorrupt;
+  dirty.insert(entry);
+  corrupt_details[entry->hash] = error.detail;
+  ++corrupt_block_reads;
+  if (const auto suppressed = corrupt_log.Allow()) {
+    util::Log(util::LogCategory::kChain)
+        // The detail names the file and offset ("<blk file> offset N: record checksum mismatch").
+        .error("block data corrupt: block {} at height {} ({} bytes): {}; marked to be fetched again from a peer{}",
+               entry->hash.ToHex(), entry->height, entry->data_pos.size, error.detail,
+               *suppressed > 0 ? " (" + std::to_string(*suppressed) + " similar lines suppressed)" : "");
+  }
+  return true;
+}
+
+void Chainstate::Impl::ReportDataCorrupt(const crypto::Uint256& hash, const Error& error) {
+  std::vector<std::function<void(const crypto::Uint256&, int32_t)>> callbacks;
+  int32_t height = 0;
+  {
+    util::MutexLock lock(mutex);
+    BlockIndexEntry* entry = index.Find(hash);
+    if (entry == nullptr || !MarkDataCorrupt(entry, error)) return;
+    height = entry->height;
+    callbacks = on_block_data_corrupt;
+  }
+  for (const auto& callback : callbacks) callback(hash, height);
+}
+
 // Malleable failures say nothing about the header: a peer can corrupt a valid block that way.
 static bool MarksHeaderInvalid(consensus::Error error) {
   return error != consensus::Error::kBadMerkleRoot && error != consensus::Error::kMutatedMerkle &&
          error != consensus::Error::kUnexpectedWitness &&
          error != consensus::Error::kBadWitnessCommitment &&
          error != consensus::Error::kBadWitnessNonceSize && error != consensus::Error::kBlockWeight;
+}
+
+bool Chainstate::Impl::LowWork(const primitives::BlockHeader& header) const {
+  if (index.Find(header.Hash()) != nullptr) return false;  // known: AcceptBlock decides
+  const BlockIndexEntry* parent = index.Find(header.prev_block);
+  if (parent == nullptr || index.Tip() == nullptr) return false;  // an orphan: bounded pool
+  return parent->chain_work + consensus::BlockWork(header.bits) <= index.Tip()->chain_work;
 }
 
 Result<BlockOutcome> Chainstate::Impl::AcceptBlock(const primitives::Block& block) {
@@ -140,7 +181,14 @@ Result<BlockOutcome> Chainstate::Impl::AcceptBlock(const primitives::Block& bloc
       if (reason != invalid_reasons.end()) return std::unexpected(reason->second);
       return Fail(ErrorCode::kKnownInvalid, hash.ToHex());
     }
-    if (known->HaveData()) return BlockOutcome::kDuplicate;
+    if (known->HaveData() && !known->DataCorrupt()) return BlockOutcome::kDuplicate;
+    if (known->DataCorrupt()) {
+      // A fresh copy of a block whose stored bytes were damaged: its body must match the
+      // header (merkle root, witness commitment); it was connected before, so nothing else.
+      PARTHENON_TRY_CONSENSUS(consensus::CheckBlock(block, params));
+      PARTHENON_TRY(StoreBlock(known, block));
+      return BlockOutcome::kAccepted;
+    }
   }
   if (orphan_blocks.contains(hash)) return BlockOutcome::kOrphan;
   if (auto checked = consensus::CheckBlock(block, params); !checked) {
@@ -277,7 +325,10 @@ Result<void> Chainstate::Impl::ConnectTip(BlockIndexEntry* entry, const primitiv
   std::optional<primitives::Block> read;
   if (hint == nullptr || hint->header.Hash() != entry->hash) {
     auto block = ReadBlock(entry);
-    if (!block) return std::unexpected(Abort(block.error()));
+    if (!block) {
+      if (block.error().code == ErrorCode::kCorruption) MarkDataCorrupt(entry, block.error());
+      return std::unexpected(Abort(block.error()));
+    }
     read = std::move(*block);
   }
   const primitives::Block& block = read ? *read : *hint;
@@ -301,7 +352,10 @@ Result<void> Chainstate::Impl::ConnectTip(BlockIndexEntry* entry, const primitiv
 Result<std::vector<primitives::Transaction>> Chainstate::Impl::DisconnectTip() {
   BlockIndexEntry* entry = index.Tip();
   auto block = ReadBlock(entry);
-  if (!block) return std::unexpected(Abort(block.error()));
+  if (!block) {
+    if (block.error().code == ErrorCode::kCorruption) MarkDataCorrupt(entry, block.error());
+    return std::unexpected(Abort(block.error()));
+  }
   auto undo_bytes = undo->Read(entry->undo_pos);
   if (!undo_bytes) return std::unexpected(Abort(Error::Storage(undo_bytes.error())));
   auto undo_data = DecodeUndo(*undo_bytes);

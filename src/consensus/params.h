@@ -49,6 +49,11 @@ struct ChainParams {
 
   primitives::Block genesis;
   crypto::Uint256 genesis_hash;
+
+  // Headers anti-DoS: a header chain with less total work than this is not stored (with the
+  // tip-relative threshold, see Chainstate::AntiDosWorkThreshold). Zero on every chain until
+  // it has a history worth pinning; --minimumchainwork overrides it.
+  crypto::ArithUint256 minimum_chain_work{};
 };
 
 const ChainParams& Params(Network network);

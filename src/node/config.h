@@ -44,6 +44,8 @@ struct NodeConfig {
   std::vector<std::string> whitelist;
   int max_connections = 125;
   int max_outbound = 8;
+  // Seed host names to query: --dnsseed names, the network's seeds for 1 (the default, also
+  // when no --dnsseed is given and --connect is not), none for --dnsseed=0.
   std::vector<std::string> dns_seeds;
   std::optional<std::filesystem::path> geoip_db;
 

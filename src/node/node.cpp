@@ -115,7 +115,11 @@ std::expected<void, std::string> Node::StartNetwork() {
   options.max_connections = static_cast<size_t>(config_.max_connections);
   options.max_outbound = static_cast<size_t>(config_.max_outbound);
   options.max_inbound = options.max_connections - std::min(options.max_connections, options.max_outbound);
-  options.whitelist = config_.whitelist;
+  // The manager's per-IP inbound limit takes bare IPs; subnets (validated by the config parser)
+  // reach the peer-database policy and discovery below, which exempt them from bans and eviction.
+  for (const std::string& entry : config_.whitelist) {
+    if (p2p::wire::NetAddress::Parse(entry, 0)) options.whitelist.push_back(entry);
+  }
   options.start_height = [this] { return chainstate_->Tip().height; };
   if (auto tls = ConfigureTls(options); !tls) return tls;
   if (auto peers = OpenPeerDatabase(options); !peers) return peers;
@@ -145,7 +149,9 @@ std::expected<void, std::string> Node::OpenPeerDatabase(p2p::NetworkManager::Opt
     if (!geoip) return std::unexpected("--geoip-db: " + geoip.error());
     geoip_ = std::move(*geoip);
   }
-  peer_policy_ = std::make_unique<p2p::PeerDbPolicy>(*peer_db_, config_.whitelist);
+  peer_store_ = std::make_unique<p2p::PeerDbStore>(*peer_db_);
+  peer_policy_ = std::make_unique<p2p::PeerPolicy>(
+      p2p::PeerPolicy::Options{.store = peer_store_.get(), .whitelist = config_.whitelist});
   options.policy = peer_policy_.get();
   p2p::Discovery::Options discovery;
   discovery.default_port = chainstate_->params().default_port;
@@ -156,6 +162,10 @@ std::expected<void, std::string> Node::OpenPeerDatabase(p2p::NetworkManager::Opt
   discovery.dns_seeds = config_.dns_seeds;
   discovery.local_services = options.services;
   discovery.whitelist = config_.whitelist;
+  // Regtest is a local test chain: only loopback and private addresses are stored and dialled.
+  discovery.scope = chainstate_->params().network == consensus::Network::kRegtest
+                        ? p2p::AddressScope::kLocal
+                        : p2p::AddressScope::kPublic;
   discovery.geoip = geoip_.get();
   discovery_ = std::make_unique<p2p::Discovery>(*peer_db_, discovery);
   if (config_.connect.empty()) discovery_->Install(options);
@@ -247,6 +257,10 @@ void Node::MinerLoop() {
     auto block = chain::MineBlock(std::move(block_template->block), params, &mining_cancelled_);
     if (!block) continue;  // cancelled (or nonce space exhausted: try a fresh template)
     auto outcome = chainstate_->SubmitBlock(*block);
+    if (!outcome && chainstate_->StorageFault()) {
+      NodeLog().error("miner: stopped, writes are stopped: {}", *chainstate_->StorageFault());
+      return;
+    }
     if (!outcome) NodeLog().warn("miner: our block was rejected: {}", outcome.error().Message());
     // Regtest blocks cost nothing: pace them so a mining node does not flood its peers.
     if (params.network == consensus::Network::kRegtest) {
@@ -282,11 +296,15 @@ void Node::Stop() {
   network_.reset();
   discovery_.reset();
   peer_policy_.reset();
+  peer_store_.reset();
   if (peer_db_) peer_db_->Close();
   peer_db_.reset();
   wallet_.reset();
   if (chainstate_) {
-    if (auto flushed = chainstate_->Flush(); !flushed) {
+    if (auto fault = chainstate_->StorageFault()) {
+      // Everything acknowledged is on disk already; a flush would only fail again.
+      NodeLog().warn("not flushing at shutdown: writes were stopped ({})", *fault);
+    } else if (auto flushed = chainstate_->Flush(); !flushed) {
       NodeLog().error("final flush failed: {}", flushed.error().Message());
     }
     chainstate_.reset();

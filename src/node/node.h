@@ -84,7 +84,8 @@ class Node {
   std::unique_ptr<chain::Chainstate> chainstate_;
   std::unique_ptr<wallet::Wallet> wallet_;
   std::unique_ptr<p2p::PeerDatabase> peer_db_;
-  std::unique_ptr<p2p::PeerDbPolicy> peer_policy_;
+  std::unique_ptr<p2p::PeerDbStore> peer_store_;
+  std::unique_ptr<p2p::PeerPolicy> peer_policy_;
   std::unique_ptr<p2p::GeoIp> geoip_;
   std::unique_ptr<p2p::Discovery> discovery_;
   std::unique_ptr<p2p::NetworkManager> network_;

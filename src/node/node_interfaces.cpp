@@ -5,6 +5,7 @@
 #include "node/node.h"
 #include "rpc/encode.h"
 #include "rpc/metrics.h"
+#include "rpc/metrics_node.h"
 #include "rpc/net_methods.h"
 #include "rpc/tls_methods.h"
 #include "rpc/params.h"
@@ -88,57 +89,21 @@ void Node::AddRestRoutes() {
 }
 
 std::string Node::Metrics() const {
-  rpc::MetricsWriter out;
-  const auto peers = network_->GetPeers();
-  std::map<std::pair<std::string, std::string>, int> by_direction_state;
-  std::map<std::pair<std::string, std::string>, p2p::CommandStats> traffic;  // (direction, command)
-  for (const auto& peer : peers) {
-    ++by_direction_state[{std::string(p2p::ToString(peer.direction)), std::string(p2p::ToString(peer.state))}];
-    for (const auto& [command, stats] : peer.sent_per_command) {
-      traffic[{"sent", command}].messages += stats.messages;
-      traffic[{"sent", command}].bytes += stats.bytes;
-    }
-    for (const auto& [command, stats] : peer.received_per_command) {
-      traffic[{"received", command}].messages += stats.messages;
-      traffic[{"received", command}].bytes += stats.bytes;
-    }
-  }
-  out.Family("parthenon_peers", "gauge", "Peers by direction and connection state.");
-  for (const auto& [key, count] : by_direction_state) {
-    out.Sample("parthenon_peers", count, {{"direction", key.first}, {"state", key.second}});
-  }
-  out.Family("parthenon_p2p_messages_total", "counter", "P2P messages of connected peers by direction and command.");
-  for (const auto& [key, stats] : traffic) {
-    out.Sample("parthenon_p2p_messages_total", static_cast<double>(stats.messages),
-               {{"direction", key.first}, {"command", key.second}});
-  }
-  out.Family("parthenon_p2p_bytes_total", "counter", "P2P bytes (with frame headers) of connected peers by direction and command.");
-  for (const auto& [key, stats] : traffic) {
-    out.Sample("parthenon_p2p_bytes_total", static_cast<double>(stats.bytes),
-               {{"direction", key.first}, {"command", key.second}});
-  }
-  out.Family("parthenon_peer_ping_seconds", "gauge", "Last ping round trip per peer.");
-  for (const auto& peer : peers) {
-    if (peer.ping) {
-      out.Sample("parthenon_peer_ping_seconds", static_cast<double>(peer.ping->count()) / 1e6,
-                 {{"peer", std::to_string(peer.id)}, {"addr", peer.address.ToString()}});
-    }
-  }
-  out.Family("parthenon_chain_height", "gauge", "Height of the best chain.");
-  out.Sample("parthenon_chain_height", chainstate_->Tip().height);
-  out.Family("parthenon_headers_height", "gauge", "Height of the best known header.");
-  out.Sample("parthenon_headers_height", chainstate_->HeaderTip().height);
-  const p2p::SyncStatus sync = GetSyncStatus();
-  out.Family("parthenon_sync_target_height", "gauge", "Best height announced by peers or headers.");
-  out.Sample("parthenon_sync_target_height", sync.target_height);
-  out.Family("parthenon_sync_progress_ratio", "gauge", "Blocks connected / target height.");
-  out.Sample("parthenon_sync_progress_ratio", sync.progress);
-  out.Family("parthenon_sync_blocks_per_second", "gauge", "Recent block connect rate.");
-  out.Sample("parthenon_sync_blocks_per_second", sync.blocks_per_second);
-  rpc::WriteTlsMetrics(out, network_->GetTlsStatus());
-  out.Family("parthenon_mempool_transactions", "gauge", "Transactions in the mempool.");
-  out.Sample("parthenon_mempool_transactions", static_cast<double>(chainstate_->GetMempoolInfo().count));
-  return out.Take();
+  const auto mempool = chainstate_->GetMempoolInfo();
+  return rpc::NodeMetricsText({.version = kVersion,
+                               .chain = std::string(chainstate_->params().name),
+                               .peers = network_->GetPeers(),
+                               .network = network_->GetStats(),
+                               .height = chainstate_->Tip().height,
+                               .headers_height = chainstate_->HeaderTip().height,
+                               .sync = GetSyncStatus(),
+                               .tls = network_->GetTlsStatus(),
+                               .peerdb = peer_db_->GetStats(),
+                               .mempool_transactions = mempool.count,
+                               .mempool_vbytes = mempool.vbytes,
+                               .block_read_corrupt = chainstate_->CorruptBlockReads(),
+                               .blocks_refetch_pending = chainstate_->BlocksToRefetch().size(),
+                               .storage_writes_stopped = chainstate_->StorageFault().has_value()});
 }
 
 }  // namespace parthenon::node

@@ -164,7 +164,7 @@ NetResult<void> NetworkManager::Impl::Start() {
   }
   for (const auto& node : options_.add_nodes) {
     if (auto target = wire::SplitHostPort(node, options_.port)) {
-      (void)AddPeer(target->host, target->port);
+      (void)AddPeer(target->host, target->port, AddMode::kKeep);
     } else {
       util::Log(util::LogCategory::kNet).warn("add node '{}' is not host[:port]; ignored", node);
     }
@@ -200,7 +200,7 @@ asio::awaitable<void> NetworkManager::Impl::OutboundLoop() {
     }
     std::optional<wire::NetAddress> next;
     if (room) next = options_.address_source(current);
-    if (next && !policy_->IsBanned(*next)) DialOnce(*next);
+    if (next && !Refuses(*next)) DialOnce(*next);
     timer.expires_after(next ? std::chrono::milliseconds(1) : options_.outbound_poll_interval);
     co_await timer.async_wait(kAsTuple);
   }
@@ -401,7 +401,7 @@ void NetworkManager::Impl::Admit(tcp::socket socket, detail::Strand strand) {
   const auto address = detail::ToNetAddress(remote);
   std::string refusal;
   std::shared_ptr<PeerHandle> h;
-  if (policy_->IsBanned(address)) refusal = "banned";
+  if (Refuses(address)) refusal = "banned";
   {
     util::MutexLock lock(mutex_);
     ++stats_.accepted;
@@ -460,9 +460,10 @@ void NetworkManager::Impl::Admit(tcp::socket socket, detail::Strand strand) {
                  [](std::exception_ptr e, bool) { LogEscaped("inbound session", e); });
 }
 
-NetResult<void> NetworkManager::Impl::AddPeer(const std::string& host, uint16_t port) {
+NetResult<void> NetworkManager::Impl::AddPeer(const std::string& host, uint16_t port,
+                                              AddMode mode) {
   const std::string key = fmt::format("{}:{}", host, port);
-  if (auto address = wire::NetAddress::Parse(host, port); address && policy_->IsBanned(*address)) {
+  if (auto address = wire::NetAddress::Parse(host, port); address && Refuses(*address)) {
     return std::unexpected(NetError::kBanned);
   }
   util::MutexLock lock(mutex_);
@@ -472,7 +473,8 @@ NetResult<void> NetworkManager::Impl::AddPeer(const std::string& host, uint16_t 
     return std::unexpected(NetError::kDuplicate);
   }
   if (targets_.size() >= options_.max_outbound) return std::unexpected(NetError::kOutboundLimit);
-  auto target = std::make_shared<detail::DialTarget>(host, port, asio::make_strand(io_));
+  auto target = std::make_shared<detail::DialTarget>(host, port, asio::make_strand(io_),
+                                                     mode == AddMode::kOnce);
   targets_.emplace(key, target);
   SpawnDialer(std::move(target));
   return {};
@@ -536,16 +538,28 @@ asio::awaitable<void> NetworkManager::Impl::DialLoop(std::shared_ptr<detail::Dia
           peers_.size() < options_.max_connections) {
         h = std::make_shared<PeerHandle>(next_id_++, Direction::kOutbound, address,
                                          target->strand, options_.max_send_queue_bytes,
-                                         options_.max_send_queue_messages);
+                                         options_.max_send_queue_messages, /*manual=*/true);
         peers_.emplace(h->id, h);
       }
     }
-    if (h && !policy_->IsBanned(h->address)) {
+    if (h && !Refuses(h->address)) {
       const bool reached = co_await detail::RunSession(*this, h, tcp::socket(target->strand),
                                                        *endpoint);
       if (reached) delay = options_.retry_initial_delay;
+      if (h->Snapshot().disconnect_reason == DisconnectReason::kWrongChain) {
+        delay = std::max(delay, options_.wrong_chain_retry_delay);
+        LifecycleInfo("{}:{} follows another chain: next attempt in {} s", target->host,
+                      target->port,
+                      std::chrono::duration_cast<std::chrono::seconds>(delay).count());
+      }
     } else if (h) {
       OnSessionEnded(*h, {DisconnectReason::kBanned, "address is banned"});
+    }
+    if (target->once) {
+      util::MutexLock lock(mutex_);
+      auto it = targets_.find(fmt::format("{}:{}", target->host, target->port));
+      if (it != targets_.end() && it->second == target) targets_.erase(it);
+      break;
     }
     if (!still_wanted()) break;
     target->backoff.expires_after(delay);
@@ -582,8 +596,8 @@ size_t NetworkManager::Impl::PingAll() {
   return handles.size();
 }
 
-NetResult<MisbehaviorAction> NetworkManager::Impl::ReportMisbehavior(
-    PeerId id, const Misbehavior& misbehavior) {
+NetResult<Judgement> NetworkManager::Impl::ReportMisbehavior(PeerId id,
+                                                             const Misbehavior& misbehavior) {
   std::shared_ptr<PeerHandle> h;
   {
     util::MutexLock lock(mutex_);
@@ -591,17 +605,41 @@ NetResult<MisbehaviorAction> NetworkManager::Impl::ReportMisbehavior(
     if (it == peers_.end()) return std::unexpected(NetError::kUnknownPeer);
     h = it->second;
   }
-  const auto action = Judge(*h, misbehavior);
-  switch (action) {
-    case MisbehaviorAction::kIgnore: break;
-    case MisbehaviorAction::kDisconnect:
-      RequestClose(h, {DisconnectReason::kMisbehavior, misbehavior.Describe()});
-      break;
-    case MisbehaviorAction::kBan:
-      RequestClose(h, {DisconnectReason::kBanned, misbehavior.Describe()});
-      break;
+  const Judgement judgement = Judge(*h, misbehavior);
+  if (judgement.verdict != Verdict::kIgnore) {
+    RequestClose(h, {judgement.reason, misbehavior.Describe()});
   }
-  return action;
+  return judgement;
+}
+
+bool NetworkManager::Impl::Refuses(const wire::NetAddress& address) const {
+  return policy_->IsBanned(address);
+}
+
+NetResult<size_t> NetworkManager::Impl::Ban(std::string_view text,
+                                            std::optional<std::chrono::seconds> duration) {
+  const auto subnet = Subnet::Parse(text);
+  if (!subnet) return std::unexpected(NetError::kBadAddress);
+  if (!policy_->Ban(*subnet, duration, "setban")) return std::unexpected(NetError::kNotRunning);
+  std::vector<std::shared_ptr<PeerHandle>> handles;
+  {
+    util::MutexLock lock(mutex_);
+    for (const auto& [id, h] : peers_) handles.push_back(h);
+  }
+  size_t closed = 0;
+  for (const auto& h : handles) {
+    if (!Refuses(h->address)) continue;  // e.g. whitelisted
+    RequestClose(h, {DisconnectReason::kBanned, "banned by setban"});
+    ++closed;
+  }
+  return closed;
+}
+
+NetResult<void> NetworkManager::Impl::Unban(std::string_view text) {
+  const auto subnet = Subnet::Parse(text);
+  if (!subnet) return std::unexpected(NetError::kBadAddress);
+  if (!policy_->Unban(*subnet)) return std::unexpected(NetError::kUnknownPeer);
+  return {};
 }
 
 void NetworkManager::Impl::RequestClose(const std::shared_ptr<PeerHandle>& h,
@@ -641,13 +679,27 @@ bool NetworkManager::Impl::Enqueue(const std::shared_ptr<PeerHandle>& h,
   return !wake_watchdog;
 }
 
-MisbehaviorAction NetworkManager::Impl::Judge(PeerHandle& h, const Misbehavior& misbehavior) {
-  const auto action = policy_->OnMisbehavior(h.id, h.address, misbehavior);
-  PeerDebug(h.id, "misbehaved: {} -> {}", misbehavior.Describe(),
-            action == MisbehaviorAction::kIgnore       ? "ignored"
-            : action == MisbehaviorAction::kDisconnect ? "disconnect"
-                                                       : "ban");
-  return action;
+Judgement NetworkManager::Impl::Judge(PeerHandle& h, const Misbehavior& misbehavior) {
+  const Judgement judgement =
+      policy_->Judge({.id = h.id, .address = h.address, .direction = h.direction,
+                      .manual = h.manual},
+                     misbehavior);
+  PeerDebug(h.id, "misbehaved: {} -> {} (score {})", misbehavior.Describe(),
+            ToString(judgement.verdict), judgement.score);
+  return judgement;
+}
+
+void NetworkManager::Impl::NoteRequest(PeerHandle& h, const wire::Message& message) {
+  uint64_t items = 0;
+  uint64_t headers = 0;
+  if (const auto* getdata = std::get_if<wire::GetData>(&message)) items = getdata->items.size();
+  if (std::holds_alternative<wire::GetHeaders>(message)) headers = 1;
+  if (items == 0 && headers == 0) return;
+  util::MutexLock lock(h.mutex);
+  // Bounded: a peer that never answers cannot make us exempt it from the limit for ever more
+  // than one full getdata's worth.
+  h.solicited_items = std::min<uint64_t>(h.solicited_items + items, 4 * wire::kMaxInvEntries);
+  h.solicited_headers = std::min<uint64_t>(h.solicited_headers + headers, 64);
 }
 
 uint64_t NetworkManager::Impl::RandomNonce() {
@@ -706,6 +758,7 @@ void NetworkManager::Impl::OnSessionEnded(PeerHandle& h, const detail::Ending& e
     peers_.erase(h.id);
     idle_.NotifyAll();
   }
+  policy_->Forget(h.id);
   bool was_connected = false;
   {
     util::MutexLock lock(h.mutex);
@@ -764,7 +817,7 @@ NetworkManager::Stats NetworkManager::Impl::GetStats() const {
   return stats;
 }
 
-NetResult<void> NetworkManager::Impl::Send(PeerId id, const wire::Message& message) {
+NetResult<void> NetworkManager::Impl::SendFrame(PeerId id, transport::OutFrame frame) {
   std::shared_ptr<PeerHandle> h;
   {
     util::MutexLock lock(mutex_);
@@ -776,12 +829,37 @@ NetResult<void> NetworkManager::Impl::Send(PeerId id, const wire::Message& messa
     util::MutexLock lock(h->mutex);
     if (h->info.state != PeerState::kConnected) return std::unexpected(NetError::kNotConnected);
   }
-  transport::OutFrame frame{EncodeShared(options_.magic, message),
-                            static_cast<uint8_t>(message.index())};
   if (!Enqueue(h, std::move(frame), /*on_strand=*/false)) {
     return std::unexpected(NetError::kSendQueueFull);
   }
   return {};
+}
+
+std::optional<size_t> NetworkManager::Impl::SendQueueBytes(PeerId id) const {
+  std::shared_ptr<PeerHandle> h;
+  {
+    util::MutexLock lock(mutex_);
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return std::nullopt;
+    h = it->second;
+  }
+  util::MutexLock lock(h->mutex);
+  return h->queue.bytes();
+}
+
+NetResult<void> NetworkManager::Impl::Send(PeerId id, const wire::Message& message) {
+  {
+    // Counted before the request leaves, so its answer is never charged to the receive budget.
+    std::shared_ptr<PeerHandle> h;
+    {
+      util::MutexLock lock(mutex_);
+      auto it = peers_.find(id);
+      if (it != peers_.end()) h = it->second;
+    }
+    if (h) NoteRequest(*h, message);
+  }
+  return SendFrame(id, {EncodeShared(options_.magic, message),
+                        static_cast<uint8_t>(message.index())});
 }
 
 size_t NetworkManager::Impl::Broadcast(const wire::Message& message,
@@ -817,23 +895,38 @@ NetworkManager::~NetworkManager() { impl_->Stop(); }
 NetResult<void> NetworkManager::Start() { return impl_->Start(); }
 void NetworkManager::Stop() { impl_->Stop(); }
 std::vector<uint16_t> NetworkManager::ListenPorts() const { return impl_->ListenPorts(); }
-NetResult<void> NetworkManager::AddPeer(const std::string& host, uint16_t port) {
-  return impl_->AddPeer(host, port);
+NetResult<void> NetworkManager::AddPeer(const std::string& host, uint16_t port, AddMode mode) {
+  return impl_->AddPeer(host, port, mode);
 }
 void NetworkManager::RemovePeer(const std::string& host, uint16_t port) {
   impl_->RemovePeer(host, port);
 }
 NetResult<void> NetworkManager::DisconnectPeer(PeerId id) { return impl_->DisconnectPeer(id); }
 size_t NetworkManager::PingAll() { return impl_->PingAll(); }
-NetResult<MisbehaviorAction> NetworkManager::ReportMisbehavior(PeerId id,
-                                                               const Misbehavior& misbehavior) {
+NetResult<Judgement> NetworkManager::ReportMisbehavior(PeerId id,
+                                                       const Misbehavior& misbehavior) {
   return impl_->ReportMisbehavior(id, misbehavior);
 }
+NetResult<size_t> NetworkManager::Ban(std::string_view subnet,
+                                      std::optional<std::chrono::seconds> duration) {
+  return impl_->Ban(subnet, duration);
+}
+NetResult<void> NetworkManager::Unban(std::string_view subnet) { return impl_->Unban(subnet); }
 std::vector<PeerInfo> NetworkManager::GetPeers() const { return impl_->GetPeers(); }
 std::optional<PeerInfo> NetworkManager::GetPeer(PeerId id) const { return impl_->GetPeer(id); }
 NetworkManager::Stats NetworkManager::GetStats() const { return impl_->GetStats(); }
 NetResult<void> NetworkManager::Send(PeerId id, const wire::Message& message) {
   return impl_->Send(id, message);
+}
+NetResult<void> NetworkManager::SendPayload(PeerId id, wire::Command command,
+                                            util::ByteSpan payload) {
+  return impl_->SendFrame(
+      id, {std::make_shared<const util::Bytes>(wire::EncodeFrame(
+               impl_->options().magic, wire::Name(command), payload)),
+           static_cast<uint8_t>(command)});
+}
+std::optional<size_t> NetworkManager::SendQueueBytes(PeerId id) const {
+  return impl_->SendQueueBytes(id);
 }
 transport::TlsStatus NetworkManager::GetTlsStatus() const { return impl_->GetTlsStatus(); }
 NetResult<bool> NetworkManager::ReloadTlsCertificate() { return impl_->ReloadTlsCertificate(); }

@@ -54,6 +54,9 @@ std::string_view ToString(NetError error);
 template <class T>
 using NetResult = std::expected<T, NetError>;
 
+// AddPeer: keep the target connected (redial with backoff), or try it once (addnode onetry).
+enum class AddMode { kKeep, kOnce };
+
 class NetworkManager {
  public:
   struct Options {
@@ -86,6 +89,8 @@ class NetworkManager {
     std::chrono::milliseconds connect_timeout = kConnectTimeout;
     std::chrono::milliseconds retry_initial_delay = kRetryInitialDelay;
     std::chrono::milliseconds retry_max_delay = kRetryMaxDelay;
+    // A manual target found on another chain is redialled only after this long.
+    std::chrono::milliseconds wrong_chain_retry_delay = kWrongChainRetryDelay;
     std::chrono::milliseconds shutdown_grace = kShutdownGrace;
 
     // Per-peer send queue cap.
@@ -110,7 +115,8 @@ class NetworkManager {
     // Wall clock for VERSION timestamps and connected_since. Timers and rates use the monotonic
     // steady clock, scaled by the durations above. Must outlive the manager.
     const util::Clock* clock = &util::RealClock();
-    // Judges misbehaviour and admission; nullptr: DisconnectPolicy. Must outlive the manager.
+    // Judges misbehaviour and admission (policy.h); nullptr: a PeerPolicy without a store (it
+    // disconnects, never bans). Must outlive the manager.
     PeerPolicy* policy = nullptr;
 
     // TLS transport (docs/tls.md). mode != off adds NODE_TLS to `services`.
@@ -158,8 +164,10 @@ class NetworkManager {
   // The bound listening ports, in bind_addresses order (valid after Start()).
   std::vector<uint16_t> ListenPorts() const;
 
-  // Keeps an outbound connection to host:port (a name is resolved), reconnecting with backoff.
-  [[nodiscard]] NetResult<void> AddPeer(const std::string& host, uint16_t port);
+  // Keeps an outbound connection to host:port (a name is resolved), reconnecting with backoff;
+  // kOnce: one attempt, no retry. Manual peers are never discouraged or banned (policy.h).
+  [[nodiscard]] NetResult<void> AddPeer(const std::string& host, uint16_t port,
+                                        AddMode mode = AddMode::kKeep);
   // Stops retrying host:port (an open connection to it stays until disconnected).
   void RemovePeer(const std::string& host, uint16_t port);
   // Closes the connection (reason kRequested). An add-node target is dialled again later.
@@ -168,9 +176,16 @@ class NetworkManager {
   // ping times are fresh; returns how many peers were asked.
   size_t PingAll();
   // Hands misbehaviour found by a message handler (relay, sync) to the policy, the one place
-  // where it is judged, and carries out its verdict (ignore, disconnect, ban). Returns the
-  // verdict; kUnknownPeer if the peer is gone.
-  NetResult<MisbehaviorAction> ReportMisbehavior(PeerId id, const Misbehavior& misbehavior);
+  // where it is judged, and carries out its verdict (ignore, disconnect, discourage, ban).
+  // Returns the judgement; kUnknownPeer if the peer is gone.
+  NetResult<Judgement> ReportMisbehavior(PeerId id, const Misbehavior& misbehavior);
+  // setban: bans an IP or subnet ("1.2.3.4", "10.0.0.0/8") through the policy's store and
+  // closes every open link it now refuses; returns how many. kBadAddress for bad text,
+  // kNotRunning without a store.
+  [[nodiscard]] NetResult<size_t> Ban(std::string_view subnet,
+                                      std::optional<std::chrono::seconds> duration = std::nullopt);
+  // kBadAddress for bad text, kUnknownPeer if there was no such ban.
+  [[nodiscard]] NetResult<void> Unban(std::string_view subnet);
 
   std::vector<PeerInfo> GetPeers() const;
   std::optional<PeerInfo> GetPeer(PeerId id) const;
@@ -178,6 +193,12 @@ class NetworkManager {
 
   // Sends to one connected peer.
   [[nodiscard]] NetResult<void> Send(PeerId id, const wire::Message& message);
+  // Sends a payload that is already encoded (e.g. a stored block's bytes) as `command`, without
+  // decoding it. REQUIRES: `payload` is a valid encoding of that command.
+  [[nodiscard]] NetResult<void> SendPayload(PeerId id, wire::Command command,
+                                            util::ByteSpan payload);
+  // Bytes waiting in the peer's send queue (nullopt if the peer is gone).
+  std::optional<size_t> SendQueueBytes(PeerId id) const;
   // Sends to every CONNECTED peer except `except`; returns how many peers it was queued for.
   // The frame is encoded once and shared by every queue.
   size_t Broadcast(const wire::Message& message, std::optional<PeerId> except = std::nullopt);
@@ -212,6 +233,8 @@ class NetworkManager {
     PeerCallback on_connected;
     PeerCallback on_disconnected;
     MessageCallback on_message;
+    // The peer's send queue became empty after a write (serve more of what it asked for).
+    std::function<void(PeerId)> on_send_drained;
   };
   void AddObserver(PeerObserver observer);
 

@@ -41,6 +41,8 @@ std::string_view ToString(DisconnectReason reason) {
     case DisconnectReason::kWriteTimeout: return "write-timeout";
     case DisconnectReason::kSendQueueFull: return "send-queue-full";
     case DisconnectReason::kMisbehavior: return "misbehavior";
+    case DisconnectReason::kDiscouraged: return "discouraged";
+    case DisconnectReason::kWrongChain: return "wrong-chain";
     case DisconnectReason::kBanned: return "banned";
     case DisconnectReason::kTlsRequired: return "tls-required";
     case DisconnectReason::kTlsFailed: return "tls-failed";
@@ -51,13 +53,20 @@ std::string_view ToString(DisconnectReason reason) {
 
 std::string_view ToString(MisbehaviorKind kind) {
   switch (kind) {
-    case MisbehaviorKind::kWireError: return "wire-error";
+    case MisbehaviorKind::kWrongNetwork: return "wrong-network";
+    case MisbehaviorKind::kBadFrameHeader: return "bad-frame-header";
+    case MisbehaviorKind::kBadChecksum: return "bad-checksum";
+    case MisbehaviorKind::kMalformedMessage: return "malformed-message";
+    case MisbehaviorKind::kOversizedMessage: return "oversized-message";
     case MisbehaviorKind::kUnexpectedMessage: return "unexpected-message";
     case MisbehaviorKind::kDuplicateVersion: return "duplicate-version";
     case MisbehaviorKind::kRateLimited: return "rate-limited";
     case MisbehaviorKind::kInvalidBlock: return "invalid-block";
     case MisbehaviorKind::kInvalidHeaders: return "invalid-headers";
     case MisbehaviorKind::kInvalidTransaction: return "invalid-transaction";
+    case MisbehaviorKind::kUnconnectingHeaders: return "unconnecting-headers";
+    case MisbehaviorKind::kWrongChain: return "wrong-chain";
+    case MisbehaviorKind::kLowWorkData: return "low-work-data";
     case MisbehaviorKind::kUnresponsive: return "unresponsive";
   }
   return "?";

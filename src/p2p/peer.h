@@ -57,6 +57,8 @@ enum class DisconnectReason {
   kWriteTimeout,      // a write stalled (the peer stopped reading)
   kSendQueueFull,     // the send queue reached its cap
   kMisbehavior,       // the policy disconnected the peer for misbehaviour
+  kDiscouraged,       // the policy disconnected the peer and charged it a protocol violation
+  kWrongChain,        // the peer follows another chain (headers never connect to our genesis)
   kBanned,            // the policy banned the peer
   kTlsRequired,       // plaintext peer while --tls=required
   kTlsFailed,         // TLS handshake, certificate verification or pin check failed
@@ -64,26 +66,33 @@ enum class DisconnectReason {
 };
 std::string_view ToString(DisconnectReason reason);
 
-// What a peer did wrong. Produced by the session, judged in one place (PeerPolicy).
+// What a peer did wrong (or oddly). Produced by the session and the message handlers, judged in
+// one place: PeerPolicy (policy.h), whose table gives each kind its weight and verdict.
 enum class MisbehaviorKind {
-  kWireError,          // frame or payload broke a wire rule (see wire_error)
-  kUnexpectedMessage,  // e.g. anything but VERSION before VERSION, VERACK before VERSION
-  kDuplicateVersion,   // VERSION or VERACK after the handshake
-  kRateLimited,        // sustained traffic above the receive budget
+  // Found by the session (framing and handshake):
+  kWrongNetwork,       // a frame with another network's magic, or a BIP324 v2 handshake
+  kBadFrameHeader,     // a command field that is not ASCII, or a length above the command's cap
+  kBadChecksum,        // SHA256d(payload) differs from the header: the frame is dropped
+  kMalformedMessage,   // a known command whose payload does not parse: the message is dropped
+  kOversizedMessage,   // an entry count above its protocol cap (addr, inv, getdata, headers)
+  kUnexpectedMessage,  // anything but VERSION before VERSION, ... (ignored, as Core does)
+  kDuplicateVersion,   // VERSION or VERACK again
+  kRateLimited,        // unsolicited traffic above the receive budget for a sustained time
   // Reported by the relay/sync handlers through NetworkManager::ReportMisbehavior:
-  kInvalidBlock,        // a block that fails validation
-  kInvalidHeaders,      // headers that fail validation or do not connect to our chain
-  kInvalidTransaction,  // a transaction that breaks a consensus rule
-  kUnresponsive,        // announced data and did not deliver it when asked
+  kInvalidBlock,         // a block that breaks a consensus rule
+  kInvalidHeaders,       // headers that break a consensus rule (PoW, continuity, ...)
+  kInvalidTransaction,   // a transaction that breaks a consensus rule (not mere policy)
+  kUnconnectingHeaders,  // more non-connecting header announcements than tolerated
+  kWrongChain,           // its headers never connect to our genesis: another chain
+  kLowWorkData,          // unrequested blocks/headers of a chain with too little work
+  kUnresponsive,         // asked for data and did not deliver it in time
 };
 std::string_view ToString(MisbehaviorKind kind);
 
 struct Misbehavior {
-  MisbehaviorKind kind = MisbehaviorKind::kWireError;
-  std::optional<wire::Error> wire_error;  // for kWireError
+  MisbehaviorKind kind = MisbehaviorKind::kMalformedMessage;
+  std::optional<wire::Error> wire_error;  // for the framing and payload kinds
   std::string command;                    // the offending command, when known
-  // A suggested score (Bitcoin Core style, 100 = ban-worthy); the policy may ignore it.
-  int score = 0;
   std::string detail;  // free text from the reporter (e.g. the consensus rule broken)
   // "bad-checksum", "unexpected verack before version", ...
   std::string Describe() const;
@@ -126,6 +135,11 @@ struct PeerInfo {
   std::string tls_version;           // "TLSv1.3"
   std::string tls_cipher;            // "TLS_AES_256_GCM_SHA384"
   std::string peer_key_fingerprint;  // SHA-256 of the peer's public key (SPKI), hex
+  // How we got the link and what the peer asked for in its handshake.
+  bool manual = false;      // dialled for --addnode/--connect/addnode RPC
+  bool relay_txs = true;    // VERSION relay flag (BIP37): false = no transaction inv
+  bool wtxid_relay = false;  // both sides sent `wtxidrelay` (BIP339)
+  bool addrv2 = false;       // the peer sent `sendaddrv2` (BIP155)
 };
 
 }  // namespace parthenon::p2p

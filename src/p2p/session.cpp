@@ -43,6 +43,31 @@ uint8_t CommandIndex(std::string_view command) {
   return static_cast<uint8_t>(found ? static_cast<size_t>(*found) : wire::kCommandCount);
 }
 
+// What a wire error says about the peer (the policy decides what that costs).
+MisbehaviorKind KindOf(wire::Error error) {
+  switch (error) {
+    case wire::Error::kBadMagic: return MisbehaviorKind::kWrongNetwork;
+    case wire::Error::kBadCommand:
+    case wire::Error::kOversizeMessage:
+    case wire::Error::kPayloadTooLarge: return MisbehaviorKind::kBadFrameHeader;
+    case wire::Error::kBadChecksum: return MisbehaviorKind::kBadChecksum;
+    case wire::Error::kTooManyEntries: return MisbehaviorKind::kOversizedMessage;
+    case wire::Error::kTruncated:
+    case wire::Error::kTrailingBytes:
+    case wire::Error::kNonCanonicalCompactSize:
+    case wire::Error::kBadTransaction:
+    case wire::Error::kFieldTooLarge:
+    case wire::Error::kHeadersTxCountNonZero: return MisbehaviorKind::kMalformedMessage;
+  }
+  return MisbehaviorKind::kMalformedMessage;
+}
+
+// Requests a peer makes of us: shaped by our send queue to it, not by the receive budget.
+bool IsRequest(std::string_view command) {
+  return command == "getdata" || command == "getheaders" || command == "getblocks" ||
+         command == "mempool" || command == "getaddr";
+}
+
 class Session {
  public:
   Session(NetworkManager::Impl& manager, std::shared_ptr<PeerHandle> h, tcp::socket socket)
@@ -132,14 +157,22 @@ class Session {
         data = data.subspan(decoder_.Feed(data));
         auto next = decoder_.Next();
         if (!next) {
-          Misbehavior m{.kind = MisbehaviorKind::kWireError, .wire_error = next.error(),
-                        .score = 100};
+          Misbehavior m{.kind = KindOf(next.error()), .wire_error = next.error()};
+          if (next.error() == wire::Error::kBadMagic && !any_frame_) {
+            // A BIP324 v2 initiator (64 bytes of ElligatorSwift key) or another network: close
+            // without holding it against the address, so a v2 peer falls back to v1.
+            m.detail = "not our network's v1 magic (v2 transport attempt or another network)";
+          }
           if (auto end = Misbehaved(m)) co_return *end;
-          if (decoder_.failed()) co_return ReasonFor(m);  // the stream cannot resynchronise
+          if (decoder_.failed()) co_return Ending{DisconnectReason::kMisbehavior, m.Describe()};
           continue;
         }
         if (!*next) break;  // Feed took everything: need more bytes
+        any_frame_ = true;
         if (auto end = HandleFrame(**next)) co_return *end;
+        if (IsRequest((**next).command)) {
+          if (auto end = co_await WaitForSendRoom()) co_return *end;
+        }
       }
       // Backpressure: over budget, stop reading until the buckets refill.
       const auto delay = limiter_.Delay(steady_clock::now());
@@ -148,7 +181,8 @@ class Session {
         auto [wait_ec] = co_await throttle.async_wait(kAsTuple);
         if (wait_ec) co_return FromError(wait_ec);
         if (limiter_.RecordPause(delay, steady_clock::now())) {
-          if (auto end = Misbehaved({.kind = MisbehaviorKind::kRateLimited, .score = 10})) {
+          if (auto end = Misbehaved({.kind = MisbehaviorKind::kRateLimited,
+                                     .detail = "unsolicited traffic above the receive budget"})) {
             co_return *end;
           }
         }
@@ -156,9 +190,45 @@ class Session {
     }
   }
 
+  // Bitcoin Core's fPauseSend: while our queue to the peer holds more than half its byte cap,
+  // stop reading (its requests wait in the socket) until the writer drains it below a quarter.
+  asio::awaitable<std::optional<Ending>> WaitForSendRoom() {
+    for (;;) {
+      {
+        util::MutexLock lock(h_->mutex);
+        if (h_->close_request) co_return std::nullopt;  // the watchdog ends the session
+        if (h_->queue.bytes() <= options_.max_send_queue_bytes / 2) co_return std::nullopt;
+        reader_paused_ = true;
+      }
+      h_->reader_wake.expires_at(steady_clock::time_point::max());
+      auto [ec] = co_await h_->reader_wake.async_wait(kAsTuple);
+      auto state = co_await asio::this_coro::cancellation_state;
+      if (state.cancelled() != asio::cancellation_type::none) co_return FromError(ec);
+      if (ec && ec != asio::error::operation_aborted) co_return FromError(ec);
+    }
+  }
+
+  // Responses to our own requests are not charged against the receive budget.
+  bool Solicited(std::string_view command) {
+    util::MutexLock lock(h_->mutex);
+    if (command == "pong") return true;
+    if ((command == "block" || command == "tx") && h_->solicited_items > 0) {
+      --h_->solicited_items;
+      return true;
+    }
+    if (command == "notfound") return h_->solicited_items > 0;
+    if (command == "headers" && h_->solicited_headers > 0) {
+      --h_->solicited_headers;
+      return true;
+    }
+    return false;
+  }
+
   std::optional<Ending> HandleFrame(wire::Frame& frame) {
     const size_t bytes = wire::kFrameHeaderSize + frame.payload.size();
-    limiter_.OnMessage(bytes, steady_clock::now());
+    if (!Solicited(frame.command) && !IsRequest(frame.command)) {
+      limiter_.OnMessage(bytes, steady_clock::now());
+    }
     {
       util::MutexLock lock(h_->mutex);
       auto& stats = h_->received[CommandIndex(frame.command)];
@@ -169,8 +239,8 @@ class Session {
     }
     auto message = wire::DecodeMessage(frame.command, frame.payload);
     if (!message) {
-      return Misbehaved({.kind = MisbehaviorKind::kWireError, .wire_error = message.error(),
-                         .command = frame.command, .score = 100});
+      return Misbehaved({.kind = KindOf(message.error()), .wire_error = message.error(),
+                         .command = frame.command});
     }
     if (!connected_) return HandleHandshake(*message);
     return Dispatch(*message);
@@ -194,11 +264,23 @@ class Session {
       h_->info.services = version.services;
       h_->info.user_agent = version.user_agent;
       h_->info.start_height = version.start_height;
+      h_->info.relay_txs = version.relay.value_or(true);
     }
     if (auto upgrade = UpgradeToTls()) return upgrade;
     if (step.send_version) SendVersion();
-    if (step.send_verack) Send(wire::Verack{});
+    if (step.send_verack) {
+      // BIP339 and BIP155 announcements go between VERSION and VERACK.
+      if (handshake_.peer_version()->version >= wire::kWtxidRelayVersion) Send(wire::WtxidRelay{});
+      Send(wire::SendAddrV2{});
+      Send(wire::Verack{});
+    }
     if (step.complete) {
+      {
+        util::MutexLock lock(h_->mutex);
+        h_->info.wtxid_relay = handshake_.peer_wtxid_relay() &&
+                               handshake_.peer_version()->version >= wire::kWtxidRelayVersion;
+        h_->info.addrv2 = handshake_.peer_addrv2();
+      }
       connected_ = true;
       next_ping_ = steady_clock::now();  // measure latency at once
       manager_.OnHandshakeComplete(*h_);
@@ -240,43 +322,41 @@ class Session {
             [&](const wire::Verack&) { return Duplicate(message); },
             [&](const wire::BlockMessage& block) -> std::optional<Ending> {
               if (manager_.on_block) manager_.on_block(h_->id, block.block);
+              NotifyObservers(message);
               return std::nullopt;
             },
             [&](const wire::TxMessage& tx) -> std::optional<Ending> {
               if (manager_.on_transaction) manager_.on_transaction(h_->id, tx.tx);
+              NotifyObservers(message);
               return std::nullopt;
             },
             [&](const auto&) -> std::optional<Ending> {
               if (manager_.on_message) manager_.on_message(h_->id, message);
-              for (const auto& observer : manager_.observers) {
-                if (observer.on_message) observer.on_message(h_->id, message);
-              }
+              NotifyObservers(message);
               return std::nullopt;
             },
         },
         message);
   }
 
-  std::optional<Ending> Duplicate(const wire::Message& message) {
-    return Misbehaved({.kind = MisbehaviorKind::kDuplicateVersion,
-                       .command = std::string(wire::CommandName(message)), .score = 1});
+  // Every observer sees every message after the handshake (block and tx included: the peer
+  // database credits them).
+  void NotifyObservers(const wire::Message& message) {
+    for (const auto& observer : manager_.observers) {
+      if (observer.on_message) observer.on_message(h_->id, message);
+    }
   }
 
-  static Ending ReasonFor(const Misbehavior& m) {
-    if (m.wire_error == wire::Error::kBadMagic) {
-      return {DisconnectReason::kWrongNetwork, m.Describe()};
-    }
-    return {DisconnectReason::kMisbehavior, m.Describe()};
+  std::optional<Ending> Duplicate(const wire::Message& message) {
+    return Misbehaved({.kind = MisbehaviorKind::kDuplicateVersion,
+                       .command = std::string(wire::CommandName(message))});
   }
 
   // Hands `m` to the manager's decision point; an Ending if the peer must go.
   std::optional<Ending> Misbehaved(const Misbehavior& m) {
-    switch (manager_.Judge(*h_, m)) {
-      case MisbehaviorAction::kIgnore: return std::nullopt;
-      case MisbehaviorAction::kDisconnect: return ReasonFor(m);
-      case MisbehaviorAction::kBan: return Ending{DisconnectReason::kBanned, m.Describe()};
-    }
-    return ReasonFor(m);
+    const Judgement judgement = manager_.Judge(*h_, m);
+    if (judgement.verdict == Verdict::kIgnore) return std::nullopt;
+    return Ending{judgement.reason, m.Describe()};
   }
 
   // ---- Writer ----
@@ -339,7 +419,29 @@ class Session {
         h_->info.bytes_sent += n;
       }
       batch.clear();
+      WakeReaderIfDrained();
+      NotifyIfDrained();
     }
+  }
+
+  void NotifyIfDrained() {
+    {
+      util::MutexLock lock(h_->mutex);
+      if (!h_->queue.empty()) return;
+    }
+    for (const auto& observer : manager_.observers) {
+      if (observer.on_send_drained) observer.on_send_drained(h_->id);
+    }
+  }
+
+  void WakeReaderIfDrained() {
+    if (!reader_paused_) return;
+    {
+      util::MutexLock lock(h_->mutex);
+      if (h_->queue.bytes() > options_.max_send_queue_bytes / 4) return;
+    }
+    reader_paused_ = false;
+    h_->reader_wake.cancel();
   }
 
   // ---- Watchdog: deadlines and pings ----
@@ -394,6 +496,8 @@ class Session {
   handlers::PingTracker ping_;
   transport::ReceiveRateLimiter limiter_;
   bool connected_ = false;
+  bool any_frame_ = false;      // a whole frame arrived (so a bad magic is not a v2 attempt)
+  bool reader_paused_ = false;  // the reader waits in WaitForSendRoom
   std::optional<uint64_t> local_nonce_;  // our VERSION nonce (outbound), for self-detection
   SteadyTime started_{};
   SteadyTime last_receive_{};

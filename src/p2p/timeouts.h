@@ -27,6 +27,8 @@ inline constexpr std::chrono::milliseconds kConnectTimeout = 10s;
 // Retry delays for --addnode/--connect targets: doubling from the first to the cap.
 inline constexpr std::chrono::milliseconds kRetryInitialDelay = 1s;
 inline constexpr std::chrono::milliseconds kRetryMaxDelay = 5min;
+// A manual target that turned out to follow another chain: redialled only this often.
+inline constexpr std::chrono::milliseconds kWrongChainRetryDelay = 1h;
 // Stop(): sessions get this long to close cleanly before the I/O threads are stopped.
 inline constexpr std::chrono::milliseconds kShutdownGrace = 2s;
 
@@ -41,12 +43,17 @@ inline constexpr size_t kMaxInboundPerIp = 3;
 inline constexpr size_t kMaxSendQueueBytes = 8 * 1024 * 1024;
 inline constexpr size_t kMaxSendQueueMessages = 10'000;
 
-// Receive rate limit (token buckets per peer). Over budget, reading pauses (TCP backpressure).
+// Receive rate limit (token buckets per peer) of UNSOLICITED traffic: responses to our own
+// requests (block/tx per getdata entry, headers per getheaders, pong) are not charged, and
+// requests from the peer (getdata, getheaders, getblocks, mempool, getaddr) are shaped by the
+// send queue instead (reading pauses while our queue to the peer is above half its byte cap,
+// as Bitcoin Core's fPauseSend). Over budget, reading pauses (TCP backpressure).
 inline constexpr double kMaxMessagesPerSecond = 100;
 inline constexpr double kMessageBurst = 500;
 inline constexpr double kMaxBytesPerSecond = 16.0 * 1024 * 1024;
 inline constexpr double kByteBurst = 32.0 * 1024 * 1024;
-// A peer that spends more than this fraction of a window throttled is reported as misbehaving.
+// A peer that spends more than this fraction of a window throttled is reported (kRateLimited:
+// the first report is a warning, the second discourages; see policy.cpp).
 inline constexpr std::chrono::milliseconds kRateAbuseWindow = 60s;
 inline constexpr double kRateAbuseFraction = 0.5;
 

@@ -17,6 +17,23 @@ using nlohmann::json;
   if (!var##_result) return std::unexpected(var##_result.error()); \
   auto var = std::move(*var##_result)
 
+// The RPC error for a block that could not be read: missing, or stored but damaged.
+Error BlockReadError(const chain::Error& error, std::string_view missing) {
+  if (error.code == chain::ErrorCode::kCorruption) {
+    return {ErrorCode::kMiscError, "Block data is corrupt on disk: " + error.detail +
+                                       " (logged; the block is marked to be fetched again from a peer)"};
+  }
+  return {ErrorCode::kInvalidAddress, std::string(missing)};
+}
+
+// What a failed submission tells the caller: the storage failure itself ("disk full: <path>, N
+// bytes free, writes stopped") rather than the bare reason "storage" or "shut-down".
+std::string SubmitErrorText(const chain::Error& error) {
+  const bool storage = error.code == chain::ErrorCode::kStorage || error.code == chain::ErrorCode::kShutDown ||
+                       error.code == chain::ErrorCode::kCorruption;
+  return storage && !error.detail.empty() ? error.detail : std::string(error.Reason());
+}
+
 BlockPlace PlaceOf(const chain::Chainstate& chainstate, const crypto::Uint256& hash) {
   BlockPlace place;
   const auto height = chainstate.GetHeight(hash);
@@ -59,7 +76,7 @@ Result<json> GetBlock(chain::Chainstate& chainstate, const json& params) {
   RPC_TRY_ASSIGN(hash, p.Hash(0));
   RPC_TRY_ASSIGN(verbosity, p.OptionalInt(1, 0, 2));
   auto block = chainstate.GetBlock(hash);
-  if (!block) return MakeError(ErrorCode::kInvalidAddress, "Block not found");
+  if (!block) return std::unexpected(BlockReadError(block.error(), "Block not found"));
   if (verbosity.value_or(1) == 0) return util::ToHex(primitives::Serialize(*block));
   return BlockToJson(*block, PlaceOf(chainstate, hash), static_cast<int>(verbosity.value_or(1)),
                      chainstate.params());
@@ -91,7 +108,7 @@ Result<json> GetRawTransaction(chain::Chainstate& chainstate, const json& params
   if (!found && p.Get(2) != nullptr) {
     RPC_TRY_ASSIGN(block_hash, p.Hash(2));
     auto block = chainstate.GetBlock(block_hash);
-    if (!block) return MakeError(ErrorCode::kInvalidAddress, "Block hash not found");
+    if (!block) return std::unexpected(BlockReadError(block.error(), "Block hash not found"));
     for (const auto& tx : block->transactions) {
       if (primitives::Txid(tx) == txid) found = tx;
     }
@@ -153,7 +170,7 @@ Result<json> GenerateToAddress(chain::Chainstate& chainstate, const ChainMethods
     auto block = chain::MineBlock(std::move(block_template->block), chainstate.params());
     if (!block) return MakeError(ErrorCode::kMiscError, std::string(block.error().Reason()));
     auto outcome = chainstate.SubmitBlock(*block);
-    if (!outcome) return MakeError(ErrorCode::kVerifyError, std::string(outcome.error().Reason()));
+    if (!outcome) return MakeError(ErrorCode::kVerifyError, SubmitErrorText(outcome.error()));
     hashes.push_back(block->header.Hash().ToHex());
     if (options.on_block_generated) options.on_block_generated(*block);
   }

@@ -1,5 +1,6 @@
 #include "rpc/dispatcher.h"
 
+#include "rpc/json_limits.h"
 #include "rpc/params.h"
 #include "util/result.h"
 #include "util/logging.h"
@@ -107,6 +108,13 @@ std::optional<nlohmann::json> Dispatcher::HandleRequest(const nlohmann::json& re
 }
 
 std::string Dispatcher::HandleBody(std::string_view body) const {
+  // Checked on the bytes first: a deep value would crash the thread that copies or frees it.
+  if (ExceedsJsonDepth(body, kMaxJsonDepth)) {
+    return ErrorResponse(ErrorCode::kParseError,
+                         "Parse error: JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                             " levels")
+        .dump();
+  }
   const nlohmann::json request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (request.is_discarded()) return ErrorResponse(ErrorCode::kParseError, "Parse error").dump();
   if (!request.is_array()) {

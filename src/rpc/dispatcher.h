@@ -40,7 +40,9 @@ class Dispatcher {
   // Adds (or replaces) a method.
   void Register(Method method) EXCLUDES(mutex_);
 
-  // The response body for an HTTP request body; empty if it held only notifications.
+  // The response body for an HTTP request body; empty if it held only notifications. A body
+  // nested deeper than kMaxJsonDepth (rpc/json_limits.h) gets a -32700 error without being
+  // parsed.
   std::string HandleBody(std::string_view body) const;
 
   // One request object; nullopt for a notification.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "rpc/json_limits.h"
 #include "rpc/params.h"
 
 namespace parthenon::rpc {
@@ -88,6 +89,22 @@ TEST_F(DispatcherTest, OversizedBatchRejected) {
   for (size_t i = 0; i <= kMaxBatchSize; ++i) body += std::string(i ? "," : "") + R"({"method":"add","params":[1,1],"id":1})";
   body += "]";
   EXPECT_EQ(Call(body)["error"]["code"], -32600);
+}
+
+TEST_F(DispatcherTest, DeeplyNestedBodyIsAParseErrorNotACrash) {
+  const std::string deep_params = R"({"jsonrpc":"2.0","method":"add","id":1,"params":)" +
+                                  std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  const json error = Call(deep_params)["error"];
+  EXPECT_EQ(error["code"], -32700);
+  EXPECT_NE(error["message"].get<std::string>().find("nested deeper than 100"), std::string::npos);
+  // Unbalanced: the pre-scan stops at the limit, the parser is never reached.
+  EXPECT_EQ(Call(std::string(1'000'000, '['))["error"]["code"], -32700);
+  // Exactly at the limit (98 arrays + the object + its params) a body still parses and
+  // dispatches: a batch whose item is not an object.
+  const std::string at_limit = std::string(kMaxJsonDepth - 2, '[') +
+                               R"({"jsonrpc":"2.0","method":"add","params":[1,2],"id":1})" +
+                               std::string(kMaxJsonDepth - 2, ']');
+  EXPECT_NE(Call(at_limit).dump().find("-32600"), std::string::npos);
 }
 
 TEST_F(DispatcherTest, HelpListsAndDescribes) {

@@ -35,7 +35,8 @@ Result<json> AddNode(p2p::NetworkManager& network, const json& params) {
   }
   const auto& [host, port] = *target;
   if (*command == "add" || *command == "onetry") {
-    auto added = network.AddPeer(host, port);
+    auto added = network.AddPeer(host, port,
+                                 *command == "onetry" ? p2p::AddMode::kOnce : p2p::AddMode::kKeep);
     if (!added) return MakeError(ErrorCode::kClientNodeAlreadyAdded, std::string(p2p::ToString(added.error())));
     return nullptr;
   }

@@ -121,7 +121,9 @@ void RegisterBans(Dispatcher& dispatcher, p2p::PeerDatabase& db, p2p::NetworkMan
          auto subnet = p2p::Subnet::Parse(*text);
          if (!subnet) return DbError(p2p::PeerDbError::kBadAddress, *text);
          if (*command == "remove") {
-           if (auto removed = db.Unban(*subnet); !removed) return DbError(removed.error(), *text);
+           if (auto removed = net.Unban(*text); !removed) {
+             return DbError(p2p::PeerDbError::kNotFound, *text);
+           }
            return json(nullptr);
          }
          if (*command != "add") {
@@ -137,9 +139,11 @@ void RegisterBans(Dispatcher& dispatcher, p2p::PeerDatabase& db, p2p::NetworkMan
            }
            duration = std::chrono::seconds(seconds);
          }
-         db.Ban(*subnet, duration, "setban");
-         for (const auto& peer : net.GetPeers()) {
-           if (subnet->Contains(peer.address)) (void)net.DisconnectPeer(peer.id);
+         // Through the network manager: its policy records the ban and closes the links it
+         // now refuses (the one admission check).
+         if (auto banned = net.Ban(*text, duration); !banned) {
+           return MakeError(ErrorCode::kMiscError,
+                            "cannot ban " + *text + ": " + std::string(p2p::ToString(banned.error())));
          }
          return json(nullptr);
        }});

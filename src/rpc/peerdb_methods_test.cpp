@@ -7,6 +7,7 @@
 
 #include "p2p/network_manager.h"
 #include "p2p/peerdb/peer_database.h"
+#include "p2p/peerdb/peer_db_policy.h"
 #include "rpc/dispatcher.h"
 
 namespace parthenon::rpc {
@@ -16,7 +17,11 @@ using nlohmann::json;
 
 class PeerDbMethodsTest : public ::testing::Test {
  protected:
-  PeerDbMethodsTest() : db_(Options()), net_(p2p::NetworkManager::Options{.listen = false}) {
+  PeerDbMethodsTest()
+      : db_(Options()),
+        store_(db_),
+        policy_({.store = &store_}),
+        net_(p2p::NetworkManager::Options{.listen = false, .policy = &policy_}) {
     RegisterPeerDbMethods(dispatcher_, db_, net_);
   }
   p2p::PeerDatabase::Options Options() {
@@ -34,6 +39,8 @@ class PeerDbMethodsTest : public ::testing::Test {
 
   util::ManualClock clock_;
   p2p::PeerDatabase db_;
+  p2p::PeerDbStore store_;
+  p2p::PeerPolicy policy_;
   p2p::NetworkManager net_;
   Dispatcher dispatcher_;
 };

@@ -87,10 +87,10 @@ nlohmann::json TlsPeerJson(const p2p::PeerInfo& peer) {
 
 void WriteTlsMetrics(MetricsWriter& out, const p2p::transport::TlsStatus& status) {
   if (!status.certificate) return;
-  out.Family("parthenon_tls_certificate_expiry_seconds", "gauge",
-             "Seconds until our TLS certificate expires (negative: expired).");
-  out.Sample("parthenon_tls_certificate_expiry_seconds",
-             static_cast<double>(status.certificate->valid_until - std::time(nullptr)));
+  out.Family("parthenon_tls_certificate_expiry_timestamp_seconds", "gauge",
+             "Unix time at which our TLS certificate expires (minus time(): seconds left).");
+  out.Sample("parthenon_tls_certificate_expiry_timestamp_seconds",
+             static_cast<double>(status.certificate->valid_until));
   out.Family("parthenon_tls_certificate_expiring_soon", "gauge",
              "1 when our TLS certificate is within the expiry warning window.");
   out.Sample("parthenon_tls_certificate_expiring_soon", status.expiring_soon ? 1 : 0);

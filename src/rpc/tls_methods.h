@@ -25,7 +25,7 @@ void RegisterTlsMethods(Dispatcher& dispatcher, p2p::NetworkManager& network);
 // peer_key_fingerprint (the last three only when encrypted).
 nlohmann::json TlsPeerJson(const p2p::PeerInfo& peer);
 
-// parthenon_tls_certificate_expiry_seconds, parthenon_tls_certificate_expiring_soon,
+// parthenon_tls_certificate_expiry_timestamp_seconds, parthenon_tls_certificate_expiring_soon,
 // parthenon_tls_certificate_rotations_total (nothing when TLS is off).
 void WriteTlsMetrics(MetricsWriter& out, const p2p::transport::TlsStatus& status);
 

@@ -2,12 +2,19 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
+#include <cstdarg>
+#include <cstdio>
 #include <string>
+
+#include "util/logging.h"
 
 namespace parthenon::storage {
 
@@ -49,6 +56,85 @@ std::unexpected<Error> DbError(const rocksdb::Status& status, std::string_view w
   return MakeError(code, std::string(what) + ": " + status.ToString());
 }
 
+// RocksDB's own log, forwarded to the chain logger (warnings and errors only).
+//
+// Why not RocksDB's default `<db>/LOG` file: on a full disk its writer fails once and then
+// asserts (`sync_without_flush_called_` in writable_file_writer.h, RocksDB 7.8 as Debian ships
+// it, with assertions on) at the next line it logs, which RocksDB writes exactly while handling
+// the write error and while closing: the node aborted on stop after ENOSPC. Our log sinks treat
+// a failed write as a dropped line. Thread-safe (spdlog loggers are).
+class ForwardingLogger final : public rocksdb::Logger {
+ public:
+  ForwardingLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override { Write(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level >= GetInfoLogLevel()) Write(level, format, ap);
+  }
+
+ private:
+  static void Write(rocksdb::InfoLogLevel level, const char* format, va_list ap) {
+    char line[1024];
+    std::vsnprintf(line, sizeof(line), format, ap);
+    const auto spd = level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err
+                     : level == rocksdb::InfoLogLevel::WARN_LEVEL ? spdlog::level::warn
+                                                                  : spdlog::level::debug;
+    util::Log(util::LogCategory::kChain).log(spd, "rocksdb: {}", line);
+  }
+};
+
+rocksdb::IOStatus ToIOStatus(const Error& error) {
+  if (error.code == ErrorCode::kDiskFull) return rocksdb::IOStatus::NoSpace(error.detail);
+  return rocksdb::IOStatus::IOError(error.Message());
+}
+
+// A RocksDB file written through a storage::WritableFile. Thread-compatible, as RocksDB uses it.
+class EnvWritableFile final : public rocksdb::FSWritableFile {
+ public:
+  explicit EnvWritableFile(std::unique_ptr<WritableFile> file) : file_(std::move(file)) {}
+  using rocksdb::FSWritableFile::Append;
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+    if (auto appended = file_->Append(FromSlice(data)); !appended) return ToIOStatus(appended.error());
+    return rocksdb::IOStatus::OK();
+  }
+  // The descriptor closes with the object; appends are unbuffered.
+  rocksdb::IOStatus Close(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();
+  }
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+    if (auto synced = file_->Sync(); !synced) return ToIOStatus(synced.error());
+    return rocksdb::IOStatus::OK();
+  }
+  uint64_t GetFileSize(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override { return file_->Size(); }
+
+ private:
+  std::unique_ptr<WritableFile> file_;
+};
+
+// RocksDB's file system with new writable files made by a storage::Env (Options::env), so a
+// FaultInjectingEnv reaches the write-ahead log and tables. Reads, renames and directories go
+// to RocksDB's default file system. Thread-safe (the Env is).
+class EnvFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  explicit EnvFileSystem(Env& env) : rocksdb::FileSystemWrapper(rocksdb::FileSystem::Default()), env_(env) {}
+  const char* Name() const override { return "ParthenonEnvFileSystem"; }
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions&,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext*) override {
+    if (auto removed = env_.Remove(name); !removed) return ToIOStatus(removed.error());  // RocksDB wants it new
+    auto file = env_.OpenAppendable(name);
+    if (!file) return ToIOStatus(file.error());
+    *result = std::make_unique<EnvWritableFile>(std::move(*file));
+    return rocksdb::IOStatus::OK();
+  }
+
+ private:
+  Env& env_;
+};
+
 // Point lookups dominate the UTXO column: a bloom filter skips SST files without the key, a
 // hash index inside data blocks avoids the binary search, and no compression avoids
 // decompressing a block per read. Index and filter blocks live in the shared cache.
@@ -76,9 +162,23 @@ rocksdb::ColumnFamilyOptions ColumnOptions(Column column, const Database::Option
 }  // namespace
 
 struct Database::Impl {
+  // Constant after Open; `env` (RocksDB's, when Options::env is set) outlives `db`.
+  std::unique_ptr<rocksdb::Env> env;
   std::unique_ptr<rocksdb::DB> db;
   std::array<rocksdb::ColumnFamilyHandle*, kAllColumns.size()> handles{};
   WriteFilter* write_filter = nullptr;
+  Env* free_space_env = nullptr;
+  std::filesystem::path path;
+  uint64_t min_free_bytes = 0;
+  // Set by the first failed or refused write.
+  std::atomic<bool> write_failed{false};
+
+  // After a write failed, closing must not flush the memtables onto a disk that has no room:
+  // the synced WAL already holds every acknowledged write and Open replays it.
+  void NoteWriteFailure() {
+    if (write_failed.exchange(true)) return;
+    (void)db->SetDBOptions({{"avoid_flush_during_shutdown", "true"}});
+  }
 
   rocksdb::ColumnFamilyHandle* Handle(Column column) const {
     return handles[static_cast<size_t>(column)];
@@ -108,7 +208,13 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.max_open_files = -1;
-  db_options.keep_log_file_num = 2;
+  db_options.info_log = std::make_shared<ForwardingLogger>();
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  auto impl = std::make_unique<Impl>();
+  if (options.env != nullptr) {
+    impl->env = rocksdb::NewCompositeEnv(std::make_shared<EnvFileSystem>(*options.env));
+    db_options.env = impl->env.get();
+  }
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -121,9 +227,11 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
   const auto status = rocksdb::DB::Open(db_options, options.path.string(), descriptors, &handles, &raw);
   if (!status.ok()) return DbError(status, "open " + options.path.string());
 
-  auto impl = std::make_unique<Impl>();
   impl->db.reset(raw);
   impl->write_filter = options.write_filter;
+  impl->free_space_env = options.env != nullptr ? options.env : &DefaultEnv();
+  impl->path = options.path;
+  impl->min_free_bytes = options.min_free_bytes;
   (void)raw->DestroyColumnFamilyHandle(handles[0]);  // the default family is unused
   for (size_t i = 0; i < kAllColumns.size(); ++i) impl->handles[i] = handles[i + 1];
   // Files RocksDB already created: owner-only, like the directory.
@@ -145,6 +253,13 @@ Result<std::optional<util::Bytes>> Database::Get(Column column, util::ByteSpan k
 
 Result<void> Database::Write(const WriteBatch& batch, bool sync) {
   if (impl_->write_filter != nullptr) PARTHENON_TRY(impl_->write_filter->BeforeWrite(batch));
+  if (impl_->min_free_bytes > 0) {
+    auto free = impl_->free_space_env->FreeSpace(impl_->path);
+    if (free && *free < impl_->min_free_bytes) {
+      impl_->NoteWriteFailure();
+      return std::unexpected(DiskFullError(*impl_->free_space_env, impl_->path));
+    }
+  }
   rocksdb::WriteBatch rocks_batch;
   for (const auto& entry : batch.entries()) {
     switch (entry.op) {
@@ -159,7 +274,11 @@ Result<void> Database::Write(const WriteBatch& batch, bool sync) {
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
   const auto status = impl_->db->Write(write_options, &rocks_batch);
-  if (!status.ok()) return DbError(status, "write batch");
+  if (!status.ok()) {
+    impl_->NoteWriteFailure();
+    if (status.IsNoSpace()) return std::unexpected(DiskFullError(*impl_->free_space_env, impl_->path));
+    return DbError(status, "write batch");
+  }
   return {};
 }
 

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/env.h"
 #include "storage/error.h"
 #include "util/bytes.h"
 
@@ -68,6 +69,14 @@ class Database {
     size_t block_cache_bytes = 64 << 20;    // shared LRU cache of every column family
     size_t write_buffer_bytes = 32 << 20;   // per-column-family memtable
     WriteFilter* write_filter = nullptr;    // tests only; must outlive the Database
+    // Writes are refused with kDiskFull below this much free space, so RocksDB itself never
+    // meets a full disk (0: no check). Smaller than the block store's margin, so the index
+    // entry of a block that was stored still fits.
+    uint64_t min_free_bytes = 8ull << 20;
+    // Free-space queries, and (when set) every file RocksDB writes goes through it, so a
+    // FaultInjectingEnv reaches the WAL and tables. nullptr: DefaultEnv() for free space and
+    // RocksDB's own file system for files. Must outlive the Database.
+    Env* env = nullptr;
   };
 
   // Opens (creating if needed) the database with all column families. The directory is made
@@ -81,6 +90,9 @@ class Database {
   // nullopt if the key is absent.
   [[nodiscard]] Result<std::optional<util::Bytes>> Get(Column column, util::ByteSpan key) const;
   // Writes `batch` atomically; with `sync` the write-ahead log is fsync'd before returning.
+  // kDiskFull ("disk full: <path>, N bytes free, writes stopped") below Options::min_free_bytes
+  // or when the disk runs out. After any failed write the database is no longer flushed when it
+  // closes: what was acknowledged is in the synced write-ahead log, replayed at the next Open.
   [[nodiscard]] Result<void> Write(const WriteBatch& batch, bool sync = true);
   [[nodiscard]] Result<void> Put(Column column, util::ByteSpan key, util::ByteSpan value,
                                  bool sync = true);

@@ -158,4 +158,10 @@ Env& DefaultEnv() {
   return env;
 }
 
+Error DiskFullError(Env& env, const std::filesystem::path& path) {
+  const auto free = env.FreeSpace(path);
+  return Error{ErrorCode::kDiskFull, path.string() + ", " + (free ? std::to_string(*free) : std::string("unknown")) +
+                                         " bytes free, writes stopped"};
+}
+
 }  // namespace parthenon::storage

@@ -56,4 +56,8 @@ class Env {
 // The process-wide POSIX environment.
 Env& DefaultEnv();
 
+// The error for a write refused or failed for lack of space on the file system of `path`:
+// kDiskFull, "disk full: <path>, N bytes free, writes stopped" (N from env.FreeSpace).
+Error DiskFullError(Env& env, const std::filesystem::path& path);
+
 }  // namespace parthenon::storage

@@ -49,10 +49,7 @@ Result<FilePos> FlatFileStore::Append(util::ByteSpan payload) {
   const uint64_t record_size = kRecordHeaderSize + payload.size();
   auto free = env_.FreeSpace(options_.dir);
   if (!free) return std::unexpected(free.error());
-  if (*free < record_size + options_.min_free_bytes) {
-    return MakeError(ErrorCode::kDiskFull, options_.dir.string() + ": " + std::to_string(*free) +
-                                               " bytes free, refusing to write");
-  }
+  if (*free < record_size + options_.min_free_bytes) return std::unexpected(DiskFullError(env_, options_.dir));
   if (writer_->Size() > 0 && writer_->Size() + record_size > options_.max_file_size) {
     PARTHENON_TRY(writer_->Sync());
     PARTHENON_TRY(OpenForAppend(current_file_ + 1));
@@ -68,14 +65,20 @@ Result<FilePos> FlatFileStore::Append(util::ByteSpan payload) {
     // A torn record may be left behind; nothing points at it. Continue in a fresh file so later
     // records never follow garbage whose length we do not know.
     (void)OpenForAppend(current_file_ + 1);
-    return std::unexpected(appended.error());
+    return std::unexpected(WithSpace(appended.error()));
   }
   return pos;
 }
 
 Result<void> FlatFileStore::Sync() {
   util::MutexLock lock(mutex_);
-  return writer_->Sync();
+  if (auto synced = writer_->Sync(); !synced) return std::unexpected(WithSpace(synced.error()));
+  return {};
+}
+
+Error FlatFileStore::WithSpace(Error error) const {
+  if (error.code != ErrorCode::kDiskFull) return error;
+  return DiskFullError(env_, options_.dir);
 }
 
 Result<RandomAccessFile*> FlatFileStore::Reader(uint32_t file) const {

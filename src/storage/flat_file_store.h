@@ -46,7 +46,8 @@ class FlatFileStore {
   // Creates `dir` if needed and continues after the last existing file's end.
   [[nodiscard]] static Result<std::unique_ptr<FlatFileStore>> Open(Options options);
 
-  // Appends one record. kDiskFull if free space is below the margin.
+  // Appends one record. kDiskFull ("disk full: <dir>, N bytes free, writes stopped") if free
+  // space is below the margin or the file system runs out.
   [[nodiscard]] Result<FilePos> Append(util::ByteSpan payload) EXCLUDES(mutex_);
   // fdatasync of the file being appended to (earlier files were synced when they filled up).
   [[nodiscard]] Result<void> Sync() EXCLUDES(mutex_);
@@ -59,6 +60,8 @@ class FlatFileStore {
   explicit FlatFileStore(Options options);
   [[nodiscard]] Result<void> OpenForAppend(uint32_t file) REQUIRES(mutex_);
   [[nodiscard]] Result<RandomAccessFile*> Reader(uint32_t file) const REQUIRES(mutex_);
+  // A kDiskFull error (ENOSPC from the OS) restated with the free space (DiskFullError).
+  Error WithSpace(Error error) const;
 
   // Constant after construction.
   const Options options_;

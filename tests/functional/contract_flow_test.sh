@@ -9,8 +9,7 @@
 # Usage: contract_flow_test.sh <build dir>
 set -euo pipefail
 
-build=${1:?usage: contract_flow_test.sh <build dir>}
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 
 # A field of a JSON document on stdin, e.g. `json_get address`, `json_get unspent.0.amount`.
 json_get() {
@@ -107,10 +106,5 @@ mine 1
 [ "$(cli a getcontract "$multi" | json_get balance)" = 0.0 ] || fail "multisig not spent"
 cli a listunspent | has "$multi_txid" || fail "the multisig coins are not in a's wallet"
 
-cli a stop >/dev/null
-cli b stop >/dev/null
-for pid in "${pids[@]}"; do
-  wait "$pid" || fail "a node exited with status $?"
-done
-pids=()
+stop_nodes a b
 echo "contract_flow_test: 1 passed, 0 failed"

@@ -5,49 +5,7 @@
 # Usage: two_daemons_test.sh <build dir>
 set -euo pipefail
 
-build=${1:?usage: two_daemons_test.sh <build dir>}
-node_bin="$build/src/apps/parthenon-node"
-cli_bin="$build/src/apps/parthenon-cli"
-work=$(mktemp -d "${TMPDIR:-/tmp}/parthenon-functional.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; exit 1; }
-
-# Polls `command` (a string for eval) until it succeeds, for up to 20 s.
-wait_for() {
-  local what=$1 command=$2
-  for _ in $(seq 1 200); do
-    if eval "$command" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  fail "timed out waiting for $what"
-}
-
-start_node() {  # name, extra flags...
-  local name=$1; shift
-  mkdir -p "$work/$name"
-  cat > "$work/$name/parthenon.conf" <<CONF
-chain = regtest
-[network]
-bind = 127.0.0.1
-[rpc]
-port = 0
-[log]
-level = debug
-CONF
-  "$node_bin" --datadir="$work/$name" --port=0 "$@" 2>"$work/$name.log" &
-  pids+=($!)
-  wait_for "$name to start" "grep -q 'parthenon-node running' '$work/$name.log'"
-}
-
-p2p_port() { sed -n 's/.*P2P port \([0-9]*\),.*/\1/p' "$work/$1.log"; }
-rpc_port() { sed -n 's/.*RPC port \([0-9]*\),.*/\1/p' "$work/$1.log"; }
-cli() { local name=$1; shift; "$cli_bin" --chain=regtest --datadir="$work/$name" --rpcport="$(rpc_port "$name")" "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "${1:?usage: two_daemons_test.sh <build dir>}"
 
 start_node a
 start_node b --addnode="127.0.0.1:$(p2p_port a)"
@@ -64,7 +22,7 @@ wait_for "b to reach height 3" "[ \"\$(cli b getblockcount)\" = 3 ]"
 [ "$(cli a getbestblockhash)" = "$(cli b getbestblockhash)" ] || fail "tips differ"
 
 # REST and metrics answer with the same credentials and show the same chain.
-auth="__cookie__:$(cut -d: -f2 "$work/a/regtest/.cookie")"
+auth=$(cookie_auth a)
 info=$(curl -s -u "$auth" "http://127.0.0.1:$(rpc_port a)/api/v1/node/info")
 echo "$info" | grep -q '"success":true' || fail "REST info: $info"
 echo "$info" | grep -q '"blocks":3' || fail "REST info does not show height 3: $info"

@@ -22,11 +22,13 @@ class PeerDbNode {
                       const util::Clock* db_clock = &util::RealClock())
       : ip_(ip) {
     db_ = std::make_unique<PeerDatabase>(PeerDatabase::Options{.clock = db_clock});
-    policy_ = std::make_unique<PeerDbPolicy>(*db_);
+    store_ = std::make_unique<PeerDbStore>(*db_);
+    policy_ = std::make_unique<PeerPolicy>(PeerPolicy::Options{.store = store_.get()});
     auto options = TestOptions(ip);
     options.policy = policy_.get();
     options.outbound_poll_interval = 50ms;
     Discovery::Options discovery_options;
+    discovery_options.scope = AddressScope::kLocal;  // the tests' peers live on 127/8
     if (tweak) tweak(options, discovery_options);
     discovery_ = std::make_unique<Discovery>(*db_, discovery_options);
     if (select_outbound) discovery_->Install(options);
@@ -73,7 +75,8 @@ class PeerDbNode {
  private:
   std::string ip_;
   std::unique_ptr<PeerDatabase> db_;
-  std::unique_ptr<PeerDbPolicy> policy_;
+  std::unique_ptr<PeerDbStore> store_;
+  std::unique_ptr<PeerPolicy> policy_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<NetworkManager> net_;
 };
@@ -92,9 +95,10 @@ TEST(PeerDbIntegrationTest, MisbehavingPeerIsBannedAndCannotReconnectOthersStay)
   for (int i = 1; i <= 5; ++i) {
     RawPeer raw("127.23.0.9", a.ip(), a.port());
     ASSERT_TRUE(raw.connected());
-    auto frame = wire::EncodeFrame(kMagic, RawPeer::MakeVersion(9));
-    frame.back() ^= std::byte{1};  // bad checksum: a protocol violation
-    ASSERT_TRUE(raw.SendBytes(frame));
+    // An inv claiming 50,001 entries: above the protocol cap, which no honest peer sends.
+    primitives::Writer count;
+    count.CompactSize(wire::kMaxInvEntries + 1);
+    ASSERT_TRUE(raw.SendBytes(wire::EncodeFrame(kMagic, "inv", count.bytes())));
     EXPECT_TRUE(raw.WaitClosed()) << i;
   }
   const auto banned = *wire::NetAddress::Parse("127.23.0.9", 1);
@@ -270,6 +274,7 @@ TEST(PeerDbIntegrationTest, DnsSeedThatResolvesLocallyAddsPeers) {
   PeerDatabase db;
   Discovery::Options options;
   options.default_port = 18444;
+  options.scope = AddressScope::kLocal;  // a regtest node: localhost is a fine seed answer
   Discovery discovery(db, options);
   discovery.AddDNSSeed("localhost");
   EXPECT_GE(discovery.QueryDNSSeeds(), 1u);

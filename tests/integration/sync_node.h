@@ -82,16 +82,16 @@ inline ChainSync::Options FastSyncOptions() {
   return options;
 }
 
-// Records every misbehaviour report; answers with `action`. Thread-safe.
+// Records every misbehaviour report, then judges it as the store-less PeerPolicy does
+// (disconnect at the threshold, never ban). Thread-safe.
 class RecordingPolicy final : public PeerPolicy {
  public:
-  explicit RecordingPolicy(MisbehaviorAction action = MisbehaviorAction::kDisconnect) : action_(action) {}
-  bool IsBanned(const wire::NetAddress&) override { return false; }
-  MisbehaviorAction OnMisbehavior(PeerId id, const wire::NetAddress& address,
-                                  const Misbehavior& misbehavior) override {
-    util::MutexLock lock(mutex_);
-    calls_.push_back({id, address.HostString(), misbehavior});
-    return action_;
+  Judgement Judge(const PeerContext& peer, const Misbehavior& misbehavior) override {
+    {
+      util::MutexLock lock(mutex_);
+      calls_.push_back({peer.id, peer.address.HostString(), misbehavior});
+    }
+    return PeerPolicy::Judge(peer, misbehavior);
   }
   struct Call {
     PeerId peer;
@@ -111,7 +111,6 @@ class RecordingPolicy final : public PeerPolicy {
   }
 
  private:
-  const MisbehaviorAction action_;
   mutable util::Mutex mutex_;
   std::vector<Call> calls_ GUARDED_BY(mutex_);
 };

@@ -5,6 +5,7 @@
 // Thread-safety: every member below `mutex` is guarded by it; the rest is constant after Open.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "consensus/sequence_locks.h"
 #include "crypto/parallel_verifier.h"
 #include "storage/flat_file_store.h"
+#include "util/logging.h"
 #include "util/mutex.h"
 #include "util/thread_pool.h"
 
@@ -77,6 +79,11 @@ struct Chainstate::Impl {
   std::vector<std::function<void(const ChainTip&)>> on_new_tip GUARDED_BY(mutex);
   std::vector<std::function<void(const primitives::Transaction&)>> on_tx_accepted GUARDED_BY(mutex);
   std::vector<std::function<void(const crypto::Uint256&)>> on_tx_removed GUARDED_BY(mutex);
+  std::vector<std::function<void(const crypto::Uint256&, int32_t)>> on_block_data_corrupt GUARDED_BY(mutex);
+  // Why each block marked kDataCorrupt is (exactly those blocks; filled by LoadIndex too).
+  std::unordered_map<crypto::Uint256, std::string> corrupt_details GUARDED_BY(mutex);
+  std::atomic<uint64_t> corrupt_block_reads{0};
+  util::LogRateLimiter corrupt_log{0.2, 10, clock};  // error lines about damaged blocks
 
   // chainstate.cpp
   [[nodiscard]] Result<void> Load() REQUIRES(mutex);
@@ -96,6 +103,9 @@ struct Chainstate::Impl {
   uint32_t ExpectedBits(const BlockIndexEntry* prev) const;
   [[nodiscard]] Result<BlockIndexEntry*> AcceptHeader(const primitives::BlockHeader& header) REQUIRES(mutex);
   [[nodiscard]] Result<BlockOutcome> AcceptBlock(const primitives::Block& block) REQUIRES(mutex);
+  // True if `header` is new, its parent is known, and the chain it ends has no more work than
+  // the active tip (an unrequested such block is not stored).
+  bool LowWork(const primitives::BlockHeader& header) const REQUIRES(mutex);
   [[nodiscard]] Result<void> StoreBlock(BlockIndexEntry* entry, const primitives::Block& block) REQUIRES(mutex);
   void AddOrphanBlock(const primitives::Block& block) REQUIRES(mutex);
   void ProcessOrphanBlocks(const crypto::Uint256& parent) REQUIRES(mutex);
@@ -104,6 +114,10 @@ struct Chainstate::Impl {
   void RecomputeBestHeader() REQUIRES(mutex);
   [[nodiscard]] Result<void> ActivateBestChain(const primitives::Block* hint) REQUIRES(mutex);
   [[nodiscard]] Result<primitives::Block> ReadBlock(const BlockIndexEntry* entry) const;
+  // Marks `entry`'s data corrupt (log, count, kDataCorrupt); false if it already was.
+  bool MarkDataCorrupt(BlockIndexEntry* entry, const Error& error) REQUIRES(mutex);
+  // MarkDataCorrupt for a read done outside the lock, then the OnBlockDataCorrupt callbacks.
+  void ReportDataCorrupt(const crypto::Uint256& hash, const Error& error) EXCLUDES(mutex);
   // Every signature of the block, hashed and verified across the worker pool; the first
   // failing transaction's error (in block order).
   [[nodiscard]] Result<void> VerifyBlockSignatures(

@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <variant>
@@ -38,6 +39,7 @@ class ChainSync::Impl {
   void OnTransaction(PeerId peer, const primitives::Transaction& tx) EXCLUDES(mutex_);
   void OnNewTip(const chain::ChainTip& tip) EXCLUDES(mutex_);
   void OnTransactionAccepted(const primitives::Transaction& tx) EXCLUDES(mutex_);
+  void OnSendDrained(PeerId peer) EXCLUDES(mutex_);
 
   void Start() EXCLUDES(mutex_);
   void Stop() EXCLUDES(mutex_);
@@ -55,24 +57,44 @@ class ChainSync::Impl {
     }
   };
 
+  // A mempool transaction waiting to be announced.
+  struct Announcement {
+    crypto::Uint256 txid;
+    crypto::Uint256 wtxid;
+    int64_t fee_per_kvb = 0;
+  };
+
   struct Peer {
     explicit Peer(const Options& options, int32_t start_height)
         : best_height(start_height),
           known(options.known_inventory_per_peer),
-          failed(1024) {}
+          failed(1024),
+          stalled(1024) {}
     bool prefers_headers = false;   // sent `sendheaders`
+    bool relay_txs = true;          // VERSION relay flag: false = no transaction inv to it
+    bool wtxid_relay = false;       // BIP339: announce and request transactions by wtxid
+    int64_t fee_filter = 0;         // BIP133: announce only transactions paying at least this
+                                    // (base units per 1000 vbytes)
     int32_t best_height = 0;        // start height, raised by what it announces
     BoundedHashSet known;           // inventory the peer has (sent, announced, or got from us)
-    BoundedHashSet failed;          // requested from it and not delivered: never asked again
-    std::vector<crypto::Uint256> tx_queue;  // txids for the next announcement batch
+    BoundedHashSet failed;          // it said notfound: never asked again for these
+    BoundedHashSet stalled;         // blocks it was late with: asked again only as a last resort
+    std::vector<Announcement> tx_queue;  // for the next announcement batch
     std::optional<SteadyTime> headers_deadline;  // our getheaders is outstanding
     int unconnecting_headers = 0;   // unsolicited announcements that did not connect
+    int unconnecting_answers = 0;   // answers to our getheaders that did not connect
+    std::deque<wire::InvItem> getdata_queue;  // requested of us, not served yet (bounded)
+    std::optional<crypto::Uint256> getblocks_continue;  // last hash of a full getblocks inv
+    // A connecting header chain whose work is still below the anti-DoS threshold, held while
+    // the peer sends more (never stored; at most kMaxHeldHeaders, see sync.cpp).
+    std::vector<primitives::BlockHeader> held_headers;
   };
 
   // A block or transaction waiting for the validation worker.
   struct Job {
     PeerId peer = 0;
     std::variant<primitives::Block, primitives::Transaction> item;
+    bool requested = true;  // blocks: we asked this peer for it (else kUnrequested)
   };
 
   // --- handlers (the dispatch table is the overload set of Handle) ---
@@ -80,6 +102,8 @@ class ChainSync::Impl {
   void Handle(PeerId peer, const wire::GetData& getdata, Effects& fx) REQUIRES(mutex_);
   void Handle(PeerId peer, const wire::NotFound& notfound, Effects& fx) REQUIRES(mutex_);
   void Handle(PeerId peer, const wire::GetHeaders& getheaders, Effects& fx) REQUIRES(mutex_);
+  void Handle(PeerId peer, const wire::GetBlocks& getblocks, Effects& fx) REQUIRES(mutex_);
+  void Handle(PeerId peer, const wire::FeeFilter& feefilter, Effects& fx) REQUIRES(mutex_);
   void Handle(PeerId peer, const wire::SendHeaders& sendheaders, Effects& fx) REQUIRES(mutex_);
   void Handle(PeerId peer, const wire::MemPool& mempool, Effects& fx) REQUIRES(mutex_);
   template <class Other>
@@ -93,14 +117,28 @@ class ChainSync::Impl {
   void RequestTransaction(const crypto::Uint256& txid, SteadyTime now, Effects& fx)
       REQUIRES(mutex_);
   void ProcessTransaction(PeerId peer, const primitives::Transaction& tx) EXCLUDES(mutex_);
+  std::optional<std::pair<PeerId, std::vector<wire::InvItem>>> NextServeTurn() REQUIRES(mutex_);
+  void ServeLoop(std::stop_token stop) EXCLUDES(mutex_);
+  void ServeTurn(PeerId peer, const std::vector<wire::InvItem>& items) EXCLUDES(mutex_);
+  bool ServeBlock(PeerId peer, const wire::InvItem& item) EXCLUDES(mutex_);
 
   // --- sync.cpp ---
-  void ProcessBlock(PeerId peer, const primitives::Block& block) EXCLUDES(mutex_);
+  void ProcessBlock(PeerId peer, const primitives::Block& block, bool requested) EXCLUDES(mutex_);
   wire::GetHeaders MakeGetHeaders(const std::optional<crypto::Uint256>& from) const
       REQUIRES(mutex_);
   void SendGetHeaders(PeerId peer, const std::optional<crypto::Uint256>& from, SteadyTime now,
                       Effects& fx) REQUIRES(mutex_);
   void MaybeStartHeadersSync(SteadyTime now, Effects& fx) REQUIRES(mutex_);
+  void HandleUnconnecting(PeerId id, Peer& peer, bool solicited, SteadyTime now, Effects& fx)
+      REQUIRES(mutex_);
+  // What to do with a connecting header chain (ending with the peer's latest batch).
+  enum class HeadersPlan { kStore, kHold, kDrop };
+  HeadersPlan PlanHeaders(const crypto::ArithUint256& parent_work,
+                                     const std::vector<primitives::BlockHeader>& chain,
+                                     bool full) const;
+  void AfterStoredHeaders(PeerId id, Peer& peer, const std::vector<primitives::BlockHeader>& headers,
+                          const chain::HeadersOutcome& outcome, bool full, SteadyTime now,
+                          Effects& fx) REQUIRES(mutex_);
   void RebuildDownloadQueue() REQUIRES(mutex_);
   void ScheduleBlocks(SteadyTime now, Effects& fx) REQUIRES(mutex_);
   void CheckTimeouts(SteadyTime now, Effects& fx) REQUIRES(mutex_);
@@ -120,13 +158,18 @@ class ChainSync::Impl {
   chain::Chainstate& chain_;
   const Options options_;
   util::LogRateLimiter debug_limiter_{10.0, 50.0};
+  util::LogRateLimiter serve_error_limiter_{1.0, 10.0};
 
   mutable util::Mutex mutex_;
   util::CondVar jobs_cv_;   // jobs_ grew, or stopping
   util::CondVar timer_cv_;  // stopping
+  util::CondVar serve_cv_;  // serve_ready_ grew, or stopping
   bool running_ GUARDED_BY(mutex_) = false;
   std::map<PeerId, Peer> peers_ GUARDED_BY(mutex_);
-  BoundedHashSet recent_ GUARDED_BY(mutex_);       // blocks/txs processed (accepted or not)
+  BoundedHashSet recent_ GUARDED_BY(mutex_);       // blocks processed, txids accepted
+  // Transactions that failed validation, by wtxid: a witness-malleated copy (same txid, other
+  // witness) must not block the genuine transaction (BIP339's reason for wtxids).
+  BoundedHashSet recent_rejects_ GUARDED_BY(mutex_);
   BoundedHashSet received_ GUARDED_BY(mutex_);     // blocks handed to the validation worker
   RequestTracker block_requests_ GUARDED_BY(mutex_);
   RequestTracker tx_requests_ GUARDED_BY(mutex_);
@@ -134,6 +177,11 @@ class ChainSync::Impl {
   std::unordered_map<crypto::Uint256, std::vector<PeerId>, HashHasher> tx_announcers_
       GUARDED_BY(mutex_);
   std::deque<Job> jobs_ GUARDED_BY(mutex_);
+  // Peers with queued getdata entries whose send queue has room (ServeLoop's work list).
+  std::set<PeerId> serve_ready_ GUARDED_BY(mutex_);
+  PeerId serve_cursor_ GUARDED_BY(mutex_) = 0;  // round robin
+  // Transactions requested as orphan parents: asked for by txid even of wtxid-relay peers.
+  BoundedHashSet orphan_parents_ GUARDED_BY(mutex_);
   std::optional<PeerId> sync_peer_ GUARDED_BY(mutex_);
   // The header chain from the fork point with the active chain to the best header, in height
   // order: download_[i] has height download_base_ + i.
@@ -152,6 +200,7 @@ class ChainSync::Impl {
   util::Mutex lifecycle_mutex_;
   std::jthread worker_ GUARDED_BY(lifecycle_mutex_);
   std::jthread timer_ GUARDED_BY(lifecycle_mutex_);
+  std::jthread server_ GUARDED_BY(lifecycle_mutex_);  // serves getdata (disk reads)
 };
 
 }  // namespace parthenon::p2p

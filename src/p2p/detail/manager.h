@@ -43,17 +43,21 @@ struct Ending {
 // (other threads reach them through asio::post(strand, ...)).
 struct PeerHandle {
   PeerHandle(PeerId id_in, Direction direction_in, const wire::NetAddress& address_in,
-             Strand strand_in, size_t max_queue_bytes, size_t max_queue_messages)
+             Strand strand_in, size_t max_queue_bytes, size_t max_queue_messages,
+             bool manual_in = false)
       : id(id_in),
         direction(direction_in),
         address(address_in),
+        manual(manual_in),
         strand(std::move(strand_in)),
         writer_wake(strand),
         watchdog_wake(strand),
+        reader_wake(strand),
         queue(max_queue_bytes, max_queue_messages) {
     info.id = id;
     info.address = address;
     info.direction = direction;
+    info.manual = manual;
   }
 
   PeerInfo Snapshot() const EXCLUDES(mutex);
@@ -62,12 +66,15 @@ struct PeerHandle {
   const PeerId id;
   const Direction direction;
   const wire::NetAddress address;
+  const bool manual;  // an --addnode/--connect/addnode RPC target: never discouraged or banned
   const Strand strand;
 
   // Confined to `strand`. Cancelling one wakes its waiter (the writer: "queue not empty"; the
-  // watchdog: "look at close_request / deadlines changed").
+  // watchdog: "look at close_request / deadlines changed"; the reader: "the send queue drained
+  // below its low-water mark", see Session::WaitForSendRoom).
   asio::steady_timer writer_wake;
   asio::steady_timer watchdog_wake;
+  asio::steady_timer reader_wake;
 
   mutable util::Mutex mutex;
   transport::SendQueue queue GUARDED_BY(mutex);
@@ -77,14 +84,20 @@ struct PeerHandle {
   std::array<CommandStats, wire::kCommandCount + 1> sent GUARDED_BY(mutex){};
   std::array<CommandStats, wire::kCommandCount + 1> received GUARDED_BY(mutex){};
   std::optional<uint64_t> remote_nonce GUARDED_BY(mutex);
+  // Responses we asked for and not yet received: `block`/`tx` per getdata entry, `headers` per
+  // getheaders. Solicited messages are not charged against the receive rate limit.
+  uint64_t solicited_items GUARDED_BY(mutex) = 0;
+  uint64_t solicited_headers GUARDED_BY(mutex) = 0;
 };
 
-// An --addnode/--connect target, redialled by its own coroutine.
+// An --addnode/--connect target, redialled by its own coroutine (or dialled once: onetry).
 struct DialTarget {
-  DialTarget(std::string host_in, uint16_t port_in, Strand strand_in)
-      : host(std::move(host_in)), port(port_in), strand(std::move(strand_in)), backoff(strand) {}
+  DialTarget(std::string host_in, uint16_t port_in, Strand strand_in, bool once_in = false)
+      : host(std::move(host_in)), port(port_in), once(once_in), strand(std::move(strand_in)),
+        backoff(strand) {}
   const std::string host;
   const uint16_t port;
+  const bool once;
   const Strand strand;
   asio::steady_timer backoff;  // confined to strand
 };
@@ -102,16 +115,21 @@ class NetworkManager::Impl {
   NetResult<void> Start() EXCLUDES(mutex_);
   void Stop() EXCLUDES(mutex_);
   std::vector<uint16_t> ListenPorts() const EXCLUDES(mutex_);
-  NetResult<void> AddPeer(const std::string& host, uint16_t port) EXCLUDES(mutex_);
+  NetResult<void> AddPeer(const std::string& host, uint16_t port, AddMode mode) EXCLUDES(mutex_);
   void RemovePeer(const std::string& host, uint16_t port) EXCLUDES(mutex_);
   size_t PingAll() EXCLUDES(mutex_);
   NetResult<void> DisconnectPeer(PeerId id) EXCLUDES(mutex_);
-  NetResult<MisbehaviorAction> ReportMisbehavior(PeerId id, const Misbehavior& misbehavior)
+  NetResult<Judgement> ReportMisbehavior(PeerId id, const Misbehavior& misbehavior)
       EXCLUDES(mutex_);
+  NetResult<size_t> Ban(std::string_view subnet, std::optional<std::chrono::seconds> duration)
+      EXCLUDES(mutex_);
+  NetResult<void> Unban(std::string_view subnet);
   std::vector<PeerInfo> GetPeers() const EXCLUDES(mutex_);
   std::optional<PeerInfo> GetPeer(PeerId id) const EXCLUDES(mutex_);
   Stats GetStats() const EXCLUDES(mutex_);
   NetResult<void> Send(PeerId id, const wire::Message& message) EXCLUDES(mutex_);
+  NetResult<void> SendFrame(PeerId id, transport::OutFrame frame) EXCLUDES(mutex_);
+  std::optional<size_t> SendQueueBytes(PeerId id) const EXCLUDES(mutex_);
   size_t Broadcast(const wire::Message& message, std::optional<PeerId> except) EXCLUDES(mutex_);
 
   // ---- Used by sessions (any thread unless stated). ----
@@ -122,8 +140,12 @@ class NetworkManager::Impl {
                bool on_strand) EXCLUDES(h->mutex);
   void RequestClose(const std::shared_ptr<detail::PeerHandle>& h, detail::Ending ending)
       EXCLUDES(h->mutex);
-  // The single decision point for misbehaviour.
-  MisbehaviorAction Judge(detail::PeerHandle& h, const Misbehavior& misbehavior);
+  // The single decision point for misbehaviour (asks the policy, logs the verdict).
+  Judgement Judge(detail::PeerHandle& h, const Misbehavior& misbehavior);
+  // The single admission check: true if connections with `address` are refused (banned).
+  bool Refuses(const wire::NetAddress& address) const;
+  // Counts the responses `message` asks h for (see PeerHandle::solicited_items).
+  static void NoteRequest(detail::PeerHandle& h, const wire::Message& message) EXCLUDES(h.mutex);
   uint64_t RandomNonce() EXCLUDES(mutex_);
   // Our outbound VERSION nonces: an inbound VERSION carrying one is a self-connection.
   void RememberLocalNonce(uint64_t nonce) EXCLUDES(mutex_);
@@ -187,7 +209,7 @@ class NetworkManager::Impl {
 
   // Constant after construction.
   const Options options_;
-  DisconnectPolicy default_policy_;
+  PeerPolicy default_policy_;
   PeerPolicy* const policy_;
   std::vector<wire::NetAddress> whitelist_;
   bool bad_whitelist_ = false;

@@ -18,7 +18,9 @@ ChainSync::Impl::Impl(NetworkManager& network, chain::Chainstate& chain, Options
       chain_(chain),
       options_(std::move(options)),
       recent_(options_.recent_inventory),
-      received_(std::max<size_t>(4 * options_.download_window, 4096)) {}
+      recent_rejects_(options_.recent_inventory),
+      received_(std::max<size_t>(4 * options_.download_window, 4096)),
+      orphan_parents_(4096) {}
 
 void ChainSync::Impl::DebugLog(PeerId peer, std::string_view what) {
   if (auto suppressed = debug_limiter_.Allow()) {
@@ -66,8 +68,14 @@ void ChainSync::Impl::OnPeerConnected(const PeerInfo& info) {
   {
     util::MutexLock lock(mutex_);
     if (!running_) return;
-    peers_.try_emplace(info.id, options_, info.start_height);
+    auto [it, added] = peers_.try_emplace(info.id, options_, info.start_height);
+    it->second.relay_txs = info.relay_txs;
+    it->second.wtxid_relay = info.wtxid_relay;
     fx.Send(info.id, wire::SendHeaders{});
+    // BIP133: our minimum relay fee rate, so the peer does not announce what we would drop.
+    if (info.version >= wire::kFeeFilterVersion) {
+      fx.Send(info.id, wire::FeeFilter{chain_.GetMempoolInfo().min_relay_feerate * 1000});
+    }
     // A peer ahead of our best header may hold a better chain: ask it directly (this is also
     // how a healed partition or a late node catches up without waiting for an announcement).
     const auto now = Clock::now();
@@ -118,11 +126,12 @@ void ChainSync::Impl::OnBlock(PeerId peer, const primitives::Block& block) {
     Peer* p = FindPeer(peer);
     if (!p) return;
     p->known.Insert(hash);
-    (void)block_requests_.Remove(hash);
+    // Requested from anyone counts: a slow peer's block may arrive after we asked another.
+    const bool requested = block_requests_.Remove(hash);
     if (received_.Contains(hash) || recent_.Contains(hash)) {
       ++counters_.duplicate_blocks;
       DebugLog(peer, "sent a block we already have: " + hash.ToHex());
-    } else if (Enqueue({peer, block})) {
+    } else if (Enqueue({peer, block, requested})) {
       received_.Insert(hash);
       ++counters_.blocks_received;
     }
@@ -133,14 +142,18 @@ void ChainSync::Impl::OnBlock(PeerId peer, const primitives::Block& block) {
 
 void ChainSync::Impl::OnTransaction(PeerId peer, const primitives::Transaction& tx) {
   const auto txid = primitives::Txid(tx);
+  const auto wtxid = primitives::Wtxid(tx);
   util::MutexLock lock(mutex_);
   if (!running_) return;
   Peer* p = FindPeer(peer);
   if (!p) return;
   p->known.Insert(txid);
-  (void)tx_requests_.Remove(txid);
-  tx_announcers_.erase(txid);
-  if (recent_.Contains(txid)) return;
+  p->known.Insert(wtxid);
+  for (const auto& hash : {txid, wtxid}) {
+    (void)tx_requests_.Remove(hash);
+    tx_announcers_.erase(hash);
+  }
+  if (recent_.Contains(txid) || recent_rejects_.Contains(wtxid)) return;
   if (Enqueue({peer, tx})) ++counters_.transactions_received;
 }
 
@@ -167,7 +180,7 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
       jobs_.pop_front();
     }
     if (auto* block = std::get_if<primitives::Block>(&job.item)) {
-      ProcessBlock(job.peer, *block);
+      ProcessBlock(job.peer, *block, job.requested);
     } else {
       ProcessTransaction(job.peer, std::get<primitives::Transaction>(job.item));
     }
@@ -221,6 +234,7 @@ void ChainSync::Impl::Start() {
   }
   worker_ = std::jthread([this](std::stop_token stop) { WorkerLoop(stop); });
   timer_ = std::jthread([this](std::stop_token stop) { TimerLoop(stop); });
+  server_ = std::jthread([this](std::stop_token stop) { ServeLoop(stop); });
 }
 
 void ChainSync::Impl::Stop() {
@@ -231,9 +245,12 @@ void ChainSync::Impl::Stop() {
     jobs_.clear();
     jobs_cv_.NotifyAll();
     timer_cv_.NotifyAll();
+    serve_cv_.NotifyAll();
+    serve_ready_.clear();
   }
   if (worker_.joinable()) worker_.join();
   if (timer_.joinable()) timer_.join();
+  if (server_.joinable()) server_.join();
 }
 
 // --- status ---
@@ -308,6 +325,9 @@ ChainSync::ChainSync(NetworkManager& network, chain::Chainstate& chain, Options 
   network.SetOnTransaction([weak](PeerId peer, const primitives::Transaction& tx) {
     if (auto self = weak.lock()) self->OnTransaction(peer, tx);
   });
+  network.AddObserver({.on_send_drained = [weak](PeerId peer) {
+    if (auto self = weak.lock()) self->OnSendDrained(peer);
+  }});
   chain.OnNewTip([weak](const chain::ChainTip& tip) {
     if (auto self = weak.lock()) self->OnNewTip(tip);
   });

@@ -78,14 +78,12 @@ class ChainSync {
     size_t recent_inventory = 50'000;       // recently seen blocks and transactions
     size_t known_inventory_per_peer = 10'000;
     size_t validation_queue = 1024;         // blocks/transactions waiting; more are dropped
-    int max_unconnecting_headers = 8;       // unsolicited non-connecting announcements tolerated
+    // Unsolicited non-connecting announcements tolerated (then kUnconnectingHeaders: the link is
+    // closed without penalty).
+    int max_unconnecting_headers = 8;
     // Timer granularity and the operator progress line.
     std::chrono::milliseconds tick_interval{50};
     std::chrono::milliseconds progress_log_interval{5'000};
-    // Misbehaviour scores suggested to the policy.
-    int invalid_block_score = 100;
-    int invalid_headers_score = 100;
-    int unresponsive_score = 10;
   };
 
   // Installs the callbacks of `network` and subscribes to `chain`.

@@ -11,7 +11,6 @@ Handshake::Step Unexpected(const wire::Message& message, std::string_view when) 
   Misbehavior misbehavior;
   misbehavior.kind = MisbehaviorKind::kUnexpectedMessage;
   misbehavior.command = std::string(wire::CommandName(message));
-  misbehavior.score = 10;
   step.misbehavior = std::move(misbehavior);
   step.detail = fmt::format("unexpected {} {}", wire::CommandName(message), when);
   return step;
@@ -32,11 +31,16 @@ Handshake::Step Handshake::OnMessage(const wire::Message& message,
         state_ = State::kComplete;
         return Step{.complete = true};
       }
-      if (std::holds_alternative<wire::WtxidRelay>(message) ||
-          std::holds_alternative<wire::SendAddrV2>(message) ||
-          std::holds_alternative<wire::Unknown>(message)) {
+      if (std::holds_alternative<wire::WtxidRelay>(message)) {
+        peer_wtxid_relay_ = true;
         return Step{};
       }
+      if (std::holds_alternative<wire::SendAddrV2>(message)) {
+        peer_addrv2_ = true;
+        return Step{};
+      }
+      // Feature negotiation we do not know (sendcmpct, sendtxrcncl, ...): Core sends several.
+      if (std::holds_alternative<wire::Unknown>(message)) return Step{};
       return Unexpected(message, "before verack");
     case State::kComplete:
       return Unexpected(message, "after the handshake");

@@ -48,6 +48,9 @@ class Handshake {
   State state() const { return state_; }
   // The peer's VERSION, once received.
   const std::optional<wire::Version>& peer_version() const { return peer_version_; }
+  // The peer sent `wtxidrelay` (BIP339) / `sendaddrv2` (BIP155) before its VERACK.
+  bool peer_wtxid_relay() const { return peer_wtxid_relay_; }
+  bool peer_addrv2() const { return peer_addrv2_; }
 
  private:
   Step OnVersion(const wire::Version& version, const std::function<bool(uint64_t)>& is_local_nonce);
@@ -56,6 +59,8 @@ class Handshake {
   int32_t min_peer_version_;
   State state_ = State::kAwaitVersion;
   std::optional<wire::Version> peer_version_;
+  bool peer_wtxid_relay_ = false;
+  bool peer_addrv2_ = false;
 };
 
 // Keeps at most one ping outstanding and measures its round trip. Thread-compatible.

@@ -1,5 +1,7 @@
 // ChainSync relay handlers: inv, getdata, notfound, tx, mempool, sendheaders, and announcements of
 // new tips and mempool transactions.
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "p2p/detail/chain_sync.h"
@@ -14,7 +16,15 @@ bool IsBlockType(wire::InvType type) {
   return type == wire::InvType::kBlock || type == wire::InvType::kWitnessBlock;
 }
 bool IsTxType(wire::InvType type) {
-  return type == wire::InvType::kTx || type == wire::InvType::kWitnessTx;
+  return type == wire::InvType::kTx || type == wire::InvType::kWitnessTx ||
+         type == wire::InvType::kWtx;
+}
+bool WantsWitness(wire::InvType type) {
+  return type == wire::InvType::kWitnessBlock || type == wire::InvType::kWitnessTx ||
+         type == wire::InvType::kWtx;
+}
+primitives::WitnessMode WitnessFor(wire::InvType type) {
+  return WantsWitness(type) ? primitives::WitnessMode::kInclude : primitives::WitnessMode::kExclude;
 }
 
 // Splits `items` into inv messages of at most kMaxInvEntries.
@@ -34,6 +44,14 @@ constexpr size_t kMaxAnnouncersPerTx = 8;
 // Transactions requested from one peer at a time; more announcements wait for other announcers
 // or a later inv (bounds what one peer's inv flood costs us).
 constexpr size_t kMaxTxRequestsPerPeer = 1000;
+// getdata entries waiting to be served per peer; more are answered with notfound at once.
+constexpr size_t kMaxQueuedGetData = 5000;
+// Serve a peer's next queued block only while its send queue holds less than this (Bitcoin
+// Core serves one block per turn and stops while the send buffer is full).
+constexpr size_t kServeBudgetBytes = 1 << 20;
+// One serving turn: at most one block, or this many transactions.
+constexpr size_t kMaxTxPerTurn = 1000;
+
 
 }  // namespace
 
@@ -74,12 +92,19 @@ void ChainSync::Impl::AnnounceTip(const chain::ChainTip& tip, Effects& fx) {
 
 void ChainSync::Impl::OnTransactionAccepted(const primitives::Transaction& tx) {
   const auto txid = primitives::Txid(tx);
+  Announcement announcement{txid, primitives::Wtxid(tx), 0};
+  // Called with only the chainstate's dispatch mutex held: the pool can be asked (before ours).
+  if (auto entry = chain_.MempoolLookup(txid, /*by_wtxid=*/false)) {
+    announcement.fee_per_kvb = entry->fee_per_kvb;
+  }
   util::MutexLock lock(mutex_);
   recent_.Insert(txid);
   tx_announcers_.erase(txid);
+  tx_announcers_.erase(announcement.wtxid);
   if (!running_) return;
   for (auto& [id, peer] : peers_) {
-    if (!peer.known.Contains(txid)) peer.tx_queue.push_back(txid);
+    // BIP37 relay=0 peers get no transaction inv; BIP133 fee filters are applied at flush.
+    if (peer.relay_txs && !peer.known.Contains(txid)) peer.tx_queue.push_back(announcement);
   }
 }
 
@@ -87,12 +112,24 @@ void ChainSync::Impl::FlushTransactionAnnouncements(Effects& fx) {
   for (auto& [id, peer] : peers_) {
     if (peer.tx_queue.empty()) continue;
     std::vector<wire::InvItem> items;
-    for (const auto& txid : peer.tx_queue) {
-      if (peer.known.Insert(txid)) items.push_back({wire::InvType::kTx, txid});
+    for (const auto& a : peer.tx_queue) {
+      if (a.fee_per_kvb < peer.fee_filter) continue;
+      if (!peer.known.Insert(a.txid)) continue;
+      if (peer.wtxid_relay) {
+        peer.known.Insert(a.wtxid);
+        items.push_back({wire::InvType::kWtx, a.wtxid});
+      } else {
+        items.push_back({wire::InvType::kTx, a.txid});
+      }
     }
     peer.tx_queue.clear();
     SendInChunks<wire::Inv>(id, std::move(items), fx.sends);
   }
+}
+
+void ChainSync::Impl::Handle(PeerId id, const wire::FeeFilter& feefilter, Effects&) {
+  // BIP133: a negative or absurd rate is clamped (Core ignores values above MAX_MONEY).
+  FindPeer(id)->fee_filter = std::clamp<int64_t>(feefilter.fee_rate, 0, int64_t{21'000'000} * 100'000'000);
 }
 
 // --- inventory ---
@@ -106,8 +143,14 @@ void ChainSync::Impl::Handle(PeerId id, const wire::Inv& inv, Effects& fx) {
       peer.known.Insert(item.hash);
       if (!recent_.Contains(item.hash) && !chain_.GetHeader(item.hash)) unknown_block = true;
     } else if (IsTxType(item.type)) {
+      // A wtxid relay peer announces by wtxid (MSG_WTX); others by txid.
+      const bool by_wtxid = item.type == wire::InvType::kWtx;
+      if (by_wtxid != peer.wtxid_relay) continue;  // BIP339: the other kind is ignored
       peer.known.Insert(item.hash);
-      if (recent_.Contains(item.hash) || chain_.MempoolContains(item.hash)) continue;
+      if (recent_.Contains(item.hash) || recent_rejects_.Contains(item.hash) ||
+          chain_.MempoolLookup(item.hash, by_wtxid)) {
+        continue;
+      }
       auto& announcers = tx_announcers_[item.hash];
       if (announcers.size() < kMaxAnnouncersPerTx &&
           std::find(announcers.begin(), announcers.end(), id) == announcers.end()) {
@@ -130,37 +173,157 @@ void ChainSync::Impl::RequestTransaction(const crypto::Uint256& txid, SteadyTime
     if (!peer || peer->failed.Contains(txid)) continue;
     if (tx_requests_.CountFor(candidate) >= kMaxTxRequestsPerPeer) continue;
     tx_requests_.Add(txid, candidate, now + options_.tx_timeout);
-    fx.Send(candidate, wire::GetData{{{wire::InvType::kWitnessTx, txid}}});
+    const bool by_wtxid = peer->wtxid_relay && !orphan_parents_.Contains(txid);
+    const auto type = by_wtxid ? wire::InvType::kWtx : wire::InvType::kWitnessTx;
+    fx.Send(candidate, wire::GetData{{{type, txid}}});
     return;
   }
   tx_announcers_.erase(it);
 }
 
+// getdata is served incrementally (as Bitcoin Core does): the entries wait in the peer's queue
+// and the serving thread answers them one block at a time while the peer's send queue has
+// room, reading stored bytes outside every lock (ServeLoop). Only the queue costs memory here.
 void ChainSync::Impl::Handle(PeerId id, const wire::GetData& getdata, Effects& fx) {
   Peer& peer = *FindPeer(id);
-  std::vector<wire::InvItem> missing;
+  std::vector<wire::InvItem> refused;
   for (const auto& item : getdata.items) {
-    if (IsBlockType(item.type)) {
-      auto block = chain_.GetBlock(item.hash);
-      if (!block) {
-        missing.push_back(item);
-        continue;
-      }
-      peer.known.Insert(item.hash);
-      fx.Send(id, wire::BlockMessage{std::move(*block)});
-    } else if (IsTxType(item.type)) {
-      auto tx = chain_.MempoolGet(item.hash);
-      if (!tx) {
-        missing.push_back(item);
-        continue;
-      }
-      peer.known.Insert(item.hash);
-      fx.Send(id, wire::TxMessage{std::move(*tx)});
+    if (peer.getdata_queue.size() >= kMaxQueuedGetData) {
+      refused.push_back(item);
     } else {
-      missing.push_back(item);
+      peer.getdata_queue.push_back(item);
     }
   }
-  SendInChunks<wire::NotFound>(id, std::move(missing), fx.sends);
+  if (!refused.empty()) DebugLog(id, fmt::format("getdata queue full: {} entries refused", refused.size()));
+  SendInChunks<wire::NotFound>(id, std::move(refused), fx.sends);
+  if (!peer.getdata_queue.empty() && serve_ready_.insert(id).second) serve_cv_.NotifyOne();
+}
+
+void ChainSync::Impl::OnSendDrained(PeerId id) {
+  util::MutexLock lock(mutex_);
+  Peer* peer = running_ ? FindPeer(id) : nullptr;
+  if (peer && !peer->getdata_queue.empty() && serve_ready_.insert(id).second) {
+    serve_cv_.NotifyOne();
+  }
+}
+
+// Takes the next turn's entries of a ready peer (round robin): at most one block, or a run of
+// transactions. nullopt when nobody is ready (or stopping).
+std::optional<std::pair<PeerId, std::vector<wire::InvItem>>> ChainSync::Impl::NextServeTurn() {
+  while (!serve_ready_.empty()) {
+    auto it = serve_ready_.upper_bound(serve_cursor_);
+    if (it == serve_ready_.end()) it = serve_ready_.begin();
+    const PeerId id = serve_cursor_ = *it;
+    Peer* peer = FindPeer(id);
+    if (!peer || peer->getdata_queue.empty()) {
+      serve_ready_.erase(it);
+      continue;
+    }
+    std::vector<wire::InvItem> turn;
+    while (!peer->getdata_queue.empty() && turn.size() < kMaxTxPerTurn) {
+      const wire::InvItem item = peer->getdata_queue.front();
+      if (IsBlockType(item.type) && !turn.empty()) break;  // the block gets a turn of its own
+      peer->getdata_queue.pop_front();
+      turn.push_back(item);
+      if (IsBlockType(item.type)) break;
+    }
+    if (peer->getdata_queue.empty()) serve_ready_.erase(id);
+    return std::make_pair(id, std::move(turn));
+  }
+  return std::nullopt;
+}
+
+void ChainSync::Impl::ServeLoop(std::stop_token stop) {
+  for (;;) {
+    std::optional<std::pair<PeerId, std::vector<wire::InvItem>>> turn;
+    {
+      util::MutexLock lock(mutex_);
+      for (;;) {
+        if (!running_ || stop.stop_requested()) return;
+        turn = NextServeTurn();
+        if (turn) break;
+        serve_cv_.Wait(mutex_);
+      }
+    }
+    const auto& [id, items] = *turn;
+    // A full send queue: put the entries back; the peer is ready again once it drains.
+    if (network_.SendQueueBytes(id).value_or(0) >= kServeBudgetBytes) {
+      util::MutexLock lock(mutex_);
+      if (Peer* peer = FindPeer(id)) {
+        peer->getdata_queue.insert(peer->getdata_queue.begin(), items.begin(), items.end());
+        serve_ready_.erase(id);
+      }
+      continue;
+    }
+    ServeTurn(id, items);
+  }
+}
+
+// Answers one turn without holding mutex_ (disk reads and encoding happen here).
+void ChainSync::Impl::ServeTurn(PeerId id, const std::vector<wire::InvItem>& items) {
+  std::vector<wire::InvItem> missing;
+  std::vector<crypto::Uint256> served;
+  for (const auto& item : items) {
+    if (IsBlockType(item.type)) {
+      if (ServeBlock(id, item)) {
+        served.push_back(item.hash);
+      } else {
+        missing.push_back(item);
+      }
+    } else if (IsTxType(item.type)) {
+      auto entry = chain_.MempoolLookup(item.hash, item.type == wire::InvType::kWtx);
+      if (!entry) {
+        missing.push_back(item);
+        continue;
+      }
+      (void)network_.Send(id, wire::TxMessage{std::move(entry->tx), WitnessFor(item.type)});
+      served.push_back(entry->txid);
+    } else {
+      missing.push_back(item);  // filtered/compact blocks and unknown types: not served
+    }
+  }
+  std::vector<std::pair<PeerId, wire::Message>> notfound;
+  SendInChunks<wire::NotFound>(id, std::move(missing), notfound);
+  for (auto& [peer, message] : notfound) (void)network_.Send(peer, message);
+  std::optional<crypto::Uint256> tip_inv;
+  {
+    util::MutexLock lock(mutex_);
+    Peer* peer = FindPeer(id);
+    if (!peer) return;
+    for (const auto& hash : served) {
+      peer->known.Insert(hash);
+      // getblocks continuation (Core's hashContinue): the last block of a 500-entry inv was
+      // fetched, so announce the tip and the peer asks for the next batch.
+      if (peer->getblocks_continue && *peer->getblocks_continue == hash) {
+        peer->getblocks_continue.reset();
+        tip_inv = chain_.Tip().hash;
+      }
+    }
+  }
+  if (tip_inv) (void)network_.Send(id, wire::Inv{{{wire::InvType::kBlock, *tip_inv}}});
+}
+
+// Sends one stored block: its bytes as stored for MSG_WITNESS_BLOCK, re-encoded without witness
+// data for MSG_BLOCK (BIP144). false if we do not have it (or it is damaged: logged).
+bool ChainSync::Impl::ServeBlock(PeerId id, const wire::InvItem& item) {
+  auto bytes = chain_.GetBlockBytes(item.hash);
+  if (!bytes) {
+    if (bytes.error().code != chain::ErrorCode::kNotFound) {
+      if (auto suppressed = serve_error_limiter_.Allow()) {
+        util::Log(util::LogCategory::kSync)
+            .error("cannot serve block {} to peer={}: {} ({} similar suppressed)",
+                   item.hash.ToHex(), id, bytes.error().Message(), *suppressed);
+      }
+    }
+    return false;
+  }
+  if (WantsWitness(item.type)) {
+    return network_.SendPayload(id, wire::Command::kBlockMessage, *bytes).has_value();
+  }
+  auto block = primitives::DecodeBlock(*bytes);
+  if (!block) return false;
+  return network_.Send(id, wire::BlockMessage{std::move(*block), primitives::WitnessMode::kExclude})
+      .has_value();
 }
 
 void ChainSync::Impl::Handle(PeerId id, const wire::NotFound& notfound, Effects& fx) {
@@ -193,17 +356,17 @@ void ChainSync::Impl::Handle(PeerId id, const wire::MemPool&, Effects& fx) {
 // --- transactions (validation worker) ---
 
 void ChainSync::Impl::ProcessTransaction(PeerId id, const primitives::Transaction& tx) {
-  const auto txid = primitives::Txid(tx);
   auto outcome = chain_.SubmitTransaction(tx);  // without mutex_: it calls back into us
   Effects fx;
   {
     util::MutexLock lock(mutex_);
     if (!running_) return;
     if (!outcome) {
-      recent_.Insert(txid);
+      // Remembered by wtxid: the same txid with another witness may still be valid.
+      recent_rejects_.Insert(primitives::Wtxid(tx));
       if (outcome.error().code == chain::ErrorCode::kConsensus) {
         fx.Report(id, {.kind = MisbehaviorKind::kInvalidTransaction, .command = "tx",
-                       .score = 10, .detail = std::string(outcome.error().Reason())});
+                       .detail = std::string(outcome.error().Reason())});
       }
     } else if (*outcome == chain::TxOutcome::kOrphan) {
       // Ask the sender for the parents we have not seen.
@@ -215,6 +378,7 @@ void ChainSync::Impl::ProcessTransaction(PeerId id, const primitives::Transactio
           continue;
         }
         tx_announcers_[parent] = {id};
+        orphan_parents_.Insert(parent);
         RequestTransaction(parent, now, fx);
       }
     }

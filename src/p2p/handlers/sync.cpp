@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "consensus/pow.h"
 #include "p2p/detail/chain_sync.h"
 #include "p2p/wire/protocol.h"
 
@@ -12,6 +13,9 @@ namespace parthenon::p2p {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Low-work headers held per peer while it sends more (80 bytes each: 320 KB at most).
+constexpr size_t kMaxHeldHeaders = 2 * wire::kMaxHeadersEntries;
 
 bool Blames(const chain::Error& error) {
   // The block itself (or its ancestry) is invalid; anything else is our own trouble (storage,
@@ -69,6 +73,11 @@ void ChainSync::Impl::MaybeStartHeadersSync(SteadyTime now, Effects& fx) {
 }
 
 void ChainSync::Impl::Handle(PeerId id, const wire::GetHeaders& getheaders, Effects& fx) {
+  if (getheaders.locator.empty()) {
+    // Bitcoin Core: an empty locator asks for the hash_stop header alone (nothing if unknown).
+    if (auto header = chain_.GetHeader(getheaders.stop_hash)) fx.Send(id, wire::Headers{{*header}});
+    return;
+  }
   auto headers = chain_.HeadersAfter(getheaders.locator, getheaders.stop_hash,
                                      wire::kMaxHeadersEntries);
   Peer& peer = *FindPeer(id);
@@ -76,66 +85,135 @@ void ChainSync::Impl::Handle(PeerId id, const wire::GetHeaders& getheaders, Effe
   fx.Send(id, wire::Headers{std::move(headers)});
 }
 
+// getblocks (bcoin and old clients sync this way): an inv of up to 500 block hashes of our active
+// chain after the fork point with the locator, ending at hash_stop.
+void ChainSync::Impl::Handle(PeerId id, const wire::GetBlocks& getblocks, Effects& fx) {
+  constexpr size_t kMaxGetBlocksInv = 500;
+  const auto headers = chain_.HeadersAfter(getblocks.locator, getblocks.stop_hash, kMaxGetBlocksInv);
+  if (headers.empty()) return;
+  wire::Inv inv;
+  inv.items.reserve(headers.size());
+  for (const auto& header : headers) inv.items.push_back({wire::InvType::kBlock, header.Hash()});
+  Peer& peer = *FindPeer(id);
+  peer.getblocks_continue.reset();
+  if (headers.size() == kMaxGetBlocksInv) peer.getblocks_continue = inv.items.back().hash;
+  fx.Send(id, std::move(inv));
+}
+
 void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message) {
-  const auto& headers = message.headers;
   const auto now = Clock::now();
   Effects fx;
   bool solicited = false;
+  // The peer's held low-work chain, continued by this batch, or just this batch.
+  std::vector<primitives::BlockHeader> chain;
   {
     util::MutexLock lock(mutex_);
     Peer* peer = running_ ? FindPeer(id) : nullptr;
     if (!peer) return;
     solicited = peer->headers_deadline.has_value();
     peer->headers_deadline.reset();
-    counters_.headers_received += headers.size();
-    if (headers.empty() && sync_peer_ == id) sync_peer_.reset();  // it has nothing more
+    counters_.headers_received += message.headers.size();
+    if (message.headers.empty() && sync_peer_ == id) sync_peer_.reset();  // it has nothing more
+    if (message.headers.empty()) return;
+    if (!peer->held_headers.empty() &&
+        message.headers.front().prev_block == peer->held_headers.back().Hash()) {
+      chain = std::move(peer->held_headers);
+    }
+    peer->held_headers.clear();
   }
-  if (headers.empty()) return;
+  chain.insert(chain.end(), message.headers.begin(), message.headers.end());
+  const bool full = message.headers.size() == wire::kMaxHeadersEntries;
 
-  const bool connects = chain_.GetHeader(headers.front().prev_block).has_value();
+  // Without mutex_ (the chainstate calls back into us).
+  const auto parent_work = chain_.GetChainWork(chain.front().prev_block);
+  HeadersPlan plan = HeadersPlan::kDrop;
   std::optional<chain::HeadersOutcome> outcome;
-  if (connects) outcome = chain_.SubmitHeaders(headers);  // without mutex_
+  if (parent_work) {
+    plan = PlanHeaders(*parent_work, chain, full);
+    if (plan == HeadersPlan::kStore) outcome = chain_.SubmitHeaders(chain);
+  }
 
   {
     util::MutexLock lock(mutex_);
     Peer* peer = running_ ? FindPeer(id) : nullptr;
     if (!peer) return;
-    if (!connects) {
-      // An answer to our locator must connect (it ends at genesis): a wrong-chain or lying
-      // peer. An unsolicited announcement may just be ahead of us: ask for the gap.
-      if (solicited || ++peer->unconnecting_headers > options_.max_unconnecting_headers) {
-        fx.Report(id, {.kind = MisbehaviorKind::kInvalidHeaders, .command = "headers",
-                       .score = options_.invalid_headers_score,
-                       .detail = "headers do not connect to our chain"});
-        if (sync_peer_ == id) sync_peer_.reset();
-      } else {
-        SendGetHeaders(id, std::nullopt, now, fx);
-      }
+    if (!parent_work) {
+      HandleUnconnecting(id, *peer, solicited, now, fx);
+    } else if (plan == HeadersPlan::kHold) {
+      // Too little work so far, more to come: keep (bounded) and ask for the next batch.
+      peer->held_headers = std::move(chain);
+      SendGetHeaders(id, peer->held_headers.back().Hash(), now, fx);
+    } else if (plan == HeadersPlan::kDrop) {
+      if (sync_peer_ == id) sync_peer_.reset();
+      fx.Report(id, {.kind = MisbehaviorKind::kLowWorkData, .command = "headers",
+                     .detail = fmt::format("{} headers of a chain below the anti-DoS work "
+                                           "threshold", chain.size())});
     } else {
-      peer->unconnecting_headers = 0;
-      const size_t accepted = outcome->accepted;
-      for (size_t i = 0; i < accepted; ++i) peer->known.Insert(headers[i].Hash());
-      if (accepted > 0) {
-        if (auto height = chain_.GetHeight(headers[accepted - 1].Hash())) {
-          peer->best_height = std::max(peer->best_height, *height);
-        }
-      }
-      if (outcome->error) {
-        fx.Report(id, {.kind = MisbehaviorKind::kInvalidHeaders, .command = "headers",
-                       .score = options_.invalid_headers_score,
-                       .detail = outcome->error->Message()});
-        if (sync_peer_ == id) sync_peer_.reset();
-      } else if (headers.size() == wire::kMaxHeadersEntries) {
-        sync_peer_ = id;  // more to come: continue from the last one
-        SendGetHeaders(id, headers.back().Hash(), now, fx);
-      } else if (sync_peer_ == id) {
-        sync_peer_.reset();
-      }
-      RebuildDownloadQueue();
-      ScheduleBlocks(now, fx);
+      AfterStoredHeaders(id, *peer, chain, *outcome, full, now, fx);
     }
   }
   Flush(fx);
+}
+
+// Headers anti-DoS (docs/relay-and-sync.md): a chain is stored once its total work reaches the
+// chainstate's threshold; a full batch below it is held (up to kMaxHeldHeaders per peer, in
+// memory only) while the peer sends more; anything else is dropped.
+ChainSync::Impl::HeadersPlan ChainSync::Impl::PlanHeaders(const crypto::ArithUint256& parent_work,
+                                         const std::vector<primitives::BlockHeader>& chain,
+                                         bool full) const {
+  crypto::ArithUint256 work = parent_work;
+  for (const auto& header : chain) work += consensus::BlockWork(header.bits);
+  if (work >= chain_.AntiDosWorkThreshold()) return HeadersPlan::kStore;
+  if (full && chain.size() + wire::kMaxHeadersEntries <= kMaxHeldHeaders) return HeadersPlan::kHold;
+  return HeadersPlan::kDrop;
+}
+
+void ChainSync::Impl::AfterStoredHeaders(PeerId id, Peer& peer,
+                                         const std::vector<primitives::BlockHeader>& headers,
+                                         const chain::HeadersOutcome& outcome, bool full,
+                                         SteadyTime now, Effects& fx) {
+  peer.unconnecting_headers = 0;
+  peer.unconnecting_answers = 0;
+  const size_t accepted = outcome.accepted;
+  for (size_t i = 0; i < accepted; ++i) peer.known.Insert(headers[i].Hash());
+  if (accepted > 0) {
+    if (auto height = chain_.GetHeight(headers[accepted - 1].Hash())) {
+      peer.best_height = std::max(peer.best_height, *height);
+    }
+  }
+  if (outcome.error) {
+    fx.Report(id, {.kind = MisbehaviorKind::kInvalidHeaders, .command = "headers",
+                   .detail = outcome.error->Message()});
+    if (sync_peer_ == id) sync_peer_.reset();
+  } else if (full) {
+    sync_peer_ = id;  // more to come: continue from the last one
+    SendGetHeaders(id, headers.back().Hash(), now, fx);
+  } else if (sync_peer_ == id) {
+    sync_peer_.reset();
+  }
+  RebuildDownloadQueue();
+  ScheduleBlocks(now, fx);
+}
+
+// Headers whose first parent we do not know. Our getheaders always carries our genesis in its
+// locator, so a peer on our chain answers with headers that connect: two answers in a row that
+// do not mean another chain (one could be an announcement that crossed our request). An
+// unsolicited announcement may just be ahead of us: ask for the gap, up to a tolerance.
+void ChainSync::Impl::HandleUnconnecting(PeerId id, Peer& peer, bool solicited, SteadyTime now,
+                                         Effects& fx) {
+  if (sync_peer_ == id) sync_peer_.reset();
+  if (solicited && ++peer.unconnecting_answers >= 2) {
+    fx.Report(id, {.kind = MisbehaviorKind::kWrongChain, .command = "headers",
+                   .detail = "headers never connect to our genesis"});
+    return;
+  }
+  if (!solicited && ++peer.unconnecting_headers > options_.max_unconnecting_headers) {
+    fx.Report(id, {.kind = MisbehaviorKind::kUnconnectingHeaders, .command = "headers",
+                   .detail = fmt::format("{} header announcements did not connect",
+                                         peer.unconnecting_headers)});
+    return;
+  }
+  SendGetHeaders(id, std::nullopt, now, fx);
 }
 
 // --- block download ---
@@ -198,8 +276,11 @@ void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
     for (const auto& [id, peer] : peers_) {
       const size_t load = block_requests_.CountFor(id);
       if (load >= options_.max_blocks_in_flight_per_peer || peer.failed.Contains(hash)) continue;
-      const int rank = peer.known.Contains(hash) ? 2 : peer.best_height >= height ? 1 : 0;
+      int rank = peer.known.Contains(hash) ? 3 : peer.best_height >= height ? 2 : 0;
       if (rank == 0) continue;
+      // A peer that was late with this block is asked again only if nobody else can serve it
+      // (a lone peer under load must not stall the download for ever).
+      if (peer.stalled.Contains(hash)) rank = 1;
       if (!chosen || rank > chosen_rank || (rank == chosen_rank && load < chosen_load)) {
         chosen = id;
         chosen_rank = rank;
@@ -219,7 +300,7 @@ void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
   std::map<PeerId, size_t> undelivered;
   for (const auto& [hash, id] : block_requests_.TakeExpired(now)) {
     if (Peer* peer = FindPeer(id)) {
-      peer->failed.Insert(hash);  // never asked again for it; ScheduleBlocks picks another
+      peer->stalled.Insert(hash);  // ScheduleBlocks prefers another peer for it
       ++undelivered[id];
     }
   }
@@ -232,7 +313,6 @@ void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
   }
   for (const auto& [id, count] : undelivered) {
     fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getdata",
-                   .score = options_.unresponsive_score,
                    .detail = fmt::format("{} requested items not delivered in time", count)});
   }
   for (auto& [id, peer] : peers_) {
@@ -240,16 +320,18 @@ void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
       peer.headers_deadline.reset();
       if (sync_peer_ == id) sync_peer_.reset();
       fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getheaders",
-                     .score = options_.unresponsive_score, .detail = "no headers reply"});
+                     .detail = "no headers reply"});
     }
   }
 }
 
 // --- blocks (validation worker) ---
 
-void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block) {
+void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block, bool requested) {
   const auto hash = block.header.Hash();
-  auto outcome = chain_.SubmitBlock(block);  // without mutex_: it calls back into us
+  // Without mutex_: the chainstate calls back into us.
+  auto outcome = chain_.SubmitBlock(
+      block, requested ? chain::BlockSource::kRequested : chain::BlockSource::kUnrequested);
   const auto now = Clock::now();
   Effects fx;
   {
@@ -262,9 +344,13 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block) {
       received_.Erase(hash);
       if (Blames(outcome.error())) {
         fx.Report(id, {.kind = MisbehaviorKind::kInvalidBlock, .command = "block",
-                       .score = options_.invalid_block_score,
                        .detail = outcome.error().Message()});
       }
+    } else if (*outcome == chain::BlockOutcome::kLowWork) {
+      // Not stored (Core's AcceptBlock rule); a peer that keeps doing it is disconnected.
+      received_.Erase(hash);
+      fx.Report(id, {.kind = MisbehaviorKind::kLowWorkData, .command = "block",
+                     .detail = "unrequested block without more work than our tip"});
     } else if (*outcome == chain::BlockOutcome::kOrphan) {
       // Parent unknown: fetch the headers leading to it from the sender.
       if (Peer* peer = FindPeer(id); peer && !peer->headers_deadline) {

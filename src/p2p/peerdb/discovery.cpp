@@ -15,15 +15,14 @@ namespace {
 spdlog::logger& Log() { return util::Log(util::LogCategory::kPeerDb); }
 
 // getaddrinfo's A and AAAA answers for `name`, with `port`.
-std::vector<wire::NetAddress> Resolve(const std::string& name, uint16_t port) {
+std::expected<std::vector<wire::NetAddress>, std::string> Resolve(const std::string& name, uint16_t port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* result = nullptr;
   std::vector<wire::NetAddress> out;
   if (const int rc = ::getaddrinfo(name.c_str(), nullptr, &hints, &result); rc != 0) {
-    Log().warn("DNS seed {}: {}", name, ::gai_strerror(rc));
-    return out;
+    return std::unexpected(std::string(::gai_strerror(rc)));
   }
   for (const addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
     if (ai->ai_family == AF_INET) {
@@ -98,12 +97,40 @@ size_t Discovery::QueryDNSSeeds() {
     seeds = dns_seeds_;
   }
   size_t added = 0;
+  std::vector<std::string> failures;
   for (const auto& seed : seeds) {
-    for (const auto& address : Resolve(seed, options_.default_port)) {
+    auto addresses = options_.resolve ? options_.resolve(seed, options_.default_port)
+                                      : Resolve(seed, options_.default_port);
+    if (!addresses) {
+      failures.push_back(seed + ": " + addresses.error());
+      continue;
+    }
+    for (const auto& address : *addresses) {
+      if (!InScope(address, options_.scope)) continue;
       added += db_.AddPeer(address, wire::kNodeNetwork, options_.clock->UnixSeconds());
     }
   }
-  Log().info("DNS seeds: {} new addresses from {} seeds", added, seeds.size());
+  DnsSeedStatus status;
+  {
+    util::MutexLock lock(mutex_);
+    dns_status_.rounds++;
+    if (added > 0) {
+      dns_status_.empty_rounds_in_a_row = 0;
+      dns_status_.backoff = options_.dns_retry_initial;
+    } else {
+      dns_status_.empty_rounds_in_a_row++;
+      dns_status_.backoff = dns_status_.empty_rounds_in_a_row == 1
+                                ? options_.dns_retry_initial
+                                : std::min(dns_status_.backoff * 2, options_.dns_retry_max);
+    }
+    dns_status_.next_round = options_.clock->SteadyNow() + dns_status_.backoff;
+    status = dns_status_;
+  }
+  // Only news is worth an info line: addresses found, or the first round of a dry spell.
+  const auto level = added > 0 || status.empty_rounds_in_a_row == 1 ? spdlog::level::info : spdlog::level::debug;
+  for (const auto& failure : failures) Log().log(level, "DNS seed {}", failure);
+  Log().log(level, "DNS seeds: {} new addresses from {} seeds; next round in {} s", added, seeds.size(),
+            status.backoff.count());
   return added;
 }
 
@@ -111,6 +138,7 @@ bool Discovery::QueryDNSSeedsIfNeeded() {
   {
     util::MutexLock lock(mutex_);
     if (dns_seeds_.empty()) return false;
+    if (options_.clock->SteadyNow() < dns_status_.next_round) return false;
   }
   if (db_.GetGoodPeers(options_.min_good_peers).size() >= options_.min_good_peers) return false;
   util::MutexLock lock(dns_mutex_);
@@ -123,6 +151,11 @@ bool Discovery::QueryDNSSeedsIfNeeded() {
   return true;
 }
 
+Discovery::DnsSeedStatus Discovery::GetDnsSeedStatus() const {
+  util::MutexLock lock(mutex_);
+  return dns_status_;
+}
+
 void Discovery::OnPeerConnected(const PeerInfo& info) {
   const auto canonical = info.direction == Direction::kOutbound ? info.address
                                                                 : db_.Canonical(info.address);
@@ -133,7 +166,8 @@ void Discovery::OnPeerConnected(const PeerInfo& info) {
         info.id, PeerState{canonical, info.address, info.direction, false,
                            transport::TokenBucket(options_.addr_rate_per_second,
                                                   options_.addr_burst,
-                                                  options_.clock->SteadyNow())});
+                                                  options_.clock->SteadyNow()),
+                           info.addrv2});
     local = local_address_;
   }
   if (info.direction == Direction::kOutbound) {
@@ -151,10 +185,9 @@ void Discovery::OnPeerConnected(const PeerInfo& info) {
   if (!net_) return;
   if (info.direction == Direction::kOutbound) (void)net_->Send(info.id, wire::GetAddr{});
   if (local) {
-    wire::Addr self;
-    self.entries.push_back({static_cast<uint32_t>(options_.clock->UnixSeconds()),
-                            {options_.local_services, *local}});
-    (void)net_->Send(info.id, self);
+    SendAddresses(info.id, info.addrv2,
+                  {{static_cast<uint32_t>(options_.clock->UnixSeconds()),
+                    {options_.local_services, *local}}});
   }
 }
 
@@ -186,6 +219,8 @@ void Discovery::OnPeerDisconnected(const PeerInfo& info) {
     case DisconnectReason::kWriteTimeout:
     case DisconnectReason::kSendQueueFull:
     case DisconnectReason::kMisbehavior:
+    case DisconnectReason::kDiscouraged:  // the policy charged it already
+    case DisconnectReason::kWrongChain:   // the policy marked it (not dialled for a long while)
     case DisconnectReason::kBanned:
       break;
   }
@@ -194,6 +229,19 @@ void Discovery::OnPeerDisconnected(const PeerInfo& info) {
 bool Discovery::OnMessage(PeerId id, const wire::Message& message) {
   if (const auto* addr = std::get_if<wire::Addr>(&message)) {
     HandleAddr(id, *addr);
+    return true;
+  }
+  if (const auto* addrv2 = std::get_if<wire::AddrV2>(&message)) {
+    // BIP155: IPv4/IPv6 entries are stored like addr entries; other networks (Tor, I2P, CJDNS,
+    // unknown ids) cannot be dialled by this node and are dropped, as Core drops what it
+    // does not support.
+    wire::Addr converted;
+    for (const auto& entry : addrv2->entries) {
+      if (auto address = entry.ToNetAddress()) {
+        converted.entries.push_back({entry.time, {entry.services, *address}});
+      }
+    }
+    HandleAddr(id, converted);
     return true;
   }
   if (std::holds_alternative<wire::GetAddr>(message)) {
@@ -227,7 +275,7 @@ void Discovery::HandleAddr(PeerId id, const wire::Addr& addr) {
   for (size_t i = 0; i < allowed; ++i) {
     const auto& entry = addr.entries[i];
     const auto& address = entry.service.address;
-    if (!IsRoutableForGossip(address) || address == local || address == remote) continue;
+    if (!InScope(address, options_.scope) || address == local || address == remote) continue;
     if (db_.IsBanned(address)) continue;
     // Times from the future are clamped; ancient ones are stored as seen 5 days ago (Core).
     int64_t seen = std::min<int64_t>(entry.time, now);
@@ -248,32 +296,52 @@ void Discovery::HandleGetAddr(PeerId id) {
     if (it == peers_.end() || it->second.answered_getaddr) return;  // once per connection
     it->second.answered_getaddr = true;
   }
-  wire::Addr answer;
-  for (const auto& record : db_.GetGoodPeers(options_.max_addr_response)) {
-    if (!IsRoutableForGossip(record.address)) continue;
-    answer.entries.push_back({static_cast<uint32_t>(std::max<int64_t>(record.last_seen, 0)),
-                              {record.services, record.address}});
+  bool v2 = false;
+  {
+    util::MutexLock lock(mutex_);
+    if (auto it = peers_.find(id); it != peers_.end()) v2 = it->second.addrv2;
   }
-  if (net_ && !answer.entries.empty()) (void)net_->Send(id, answer);
+  std::vector<wire::AddrEntry> answer;
+  for (const auto& record : db_.GetGoodPeers(options_.max_addr_response)) {
+    if (!InScope(record.address, options_.scope)) continue;
+    answer.push_back({static_cast<uint32_t>(std::max<int64_t>(record.last_seen, 0)),
+                      {record.services, record.address}});
+  }
+  if (!answer.empty()) SendAddresses(id, v2, answer);
+}
+
+void Discovery::SendAddresses(PeerId id, bool v2, const std::vector<wire::AddrEntry>& entries) {
+  if (!net_) return;
+  if (!v2) {
+    (void)net_->Send(id, wire::Addr{entries});
+    return;
+  }
+  wire::AddrV2 message;
+  message.entries.reserve(entries.size());
+  for (const auto& entry : entries) {
+    message.entries.push_back(
+        wire::AddrV2Entry::FromNetAddress(entry.time, entry.service.services, entry.service.address));
+  }
+  (void)net_->Send(id, message);
 }
 
 void Discovery::Relay(PeerId from, const std::vector<wire::AddrEntry>& entries) {
   if (!net_) return;
-  std::vector<PeerId> targets;
+  std::vector<std::pair<PeerId, bool>> targets;  // peer, wants addrv2
   uint64_t rotation = 0;
   {
     util::MutexLock lock(mutex_);
     for (const auto& [id, state] : peers_) {
-      if (id != from) targets.push_back(id);
+      if (id != from) targets.emplace_back(id, state.addrv2);
     }
     rotation = relay_counter_++;
   }
   if (targets.empty()) return;
   // A rotating start spreads successive relays over all peers.
   const size_t start = static_cast<size_t>(rotation % targets.size());
-  const wire::Addr message{entries};
   for (size_t i = 0; i < std::min(options_.relay_fanout, targets.size()); ++i) {
-    (void)net_->Send(targets[(start + i) % targets.size()], message);
+    const auto& [id, v2] = targets[(start + i) % targets.size()];
+    SendAddresses(id, v2, entries);
   }
 }
 
@@ -294,7 +362,8 @@ std::optional<wire::NetAddress> Discovery::NextOutbound(
     std::vector<OutboundCandidate> candidates;
     candidates.reserve(records.size());
     for (const auto& r : records) {
-      if (db_.IsBanned(r.address)) continue;
+      if (db_.IsBanned(r.address) || r.wrong_chain_until > rules.now) continue;
+      if (!InScope(r.address, options_.scope)) continue;
       candidates.push_back({r.address, r.score, r.country, r.source_group, r.last_attempt});
     }
     return SelectOutbound(candidates, peers, rules);

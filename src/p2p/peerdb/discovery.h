@@ -14,6 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <expected>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +24,7 @@
 
 #include "p2p/network_manager.h"
 #include "p2p/peerdb/geoip.h"
+#include "p2p/peerdb/netgroup.h"
 #include "p2p/peerdb/peer_database.h"
 #include "p2p/peerdb/selection.h"
 #include "p2p/transport/rate_limiter.h"
@@ -34,7 +37,16 @@ class Discovery {
   struct Options {
     uint16_t default_port = 8333;            // for DNS seed results and bare bootstrap hosts
     std::vector<std::string> bootstrap;      // "ip:port" added to the database at construction
-    std::vector<std::string> dns_seeds;      // host names (A and AAAA)
+    std::vector<std::string> dns_seeds;      // host names (A and AAAA); empty: no DNS seeding
+    // A seed round that finds no new address waits dns_retry_initial before the next one, then
+    // twice as long each time up to dns_retry_max; a round that finds some waits dns_retry_initial.
+    std::chrono::seconds dns_retry_initial{60};
+    std::chrono::seconds dns_retry_max{30 * 60};
+    // How a seed name is resolved (nullptr: getaddrinfo, A and AAAA). Returns the addresses with
+    // `port`, or an error text. Called on the DNS worker thread.
+    std::function<std::expected<std::vector<wire::NetAddress>, std::string>(const std::string& name,
+                                                                            uint16_t port)>
+        resolve;
     size_t min_good_peers = 8;               // fewer good peers: query the DNS seeds
     std::optional<wire::NetAddress> local_address;  // advertised to every peer on connect
     uint64_t local_services = 0;
@@ -47,6 +59,9 @@ class Discovery {
     SelectionRules selection;                // now is filled in on each call
     EvictionRules eviction;
     std::vector<std::string> whitelist;      // IPs/subnets never evicted (as --whitelist)
+    // Addresses stored from gossip, DNS and bootstrap, and dialled (the node: kPublic on main
+    // and testnet, kLocal on regtest). Others are dropped (and not relayed).
+    AddressScope scope = AddressScope::kPublic;
     const util::Clock* clock = &util::RealClock();  // must outlive Discovery
     const GeoIp* geoip = nullptr;            // --geoip-db; must outlive Discovery
   };
@@ -64,16 +79,27 @@ class Discovery {
   void SetLocalAddress(const wire::NetAddress& address) EXCLUDES(mutex_);
 
   void AddDNSSeed(const std::string& name) EXCLUDES(mutex_);
-  // Resolves every seed now (blocking); returns how many new addresses were added.
+  // Resolves every seed now (blocking); returns how many new addresses were added. Sets the time
+  // of the next automatic round (see Options::dns_retry_initial). The outcome is logged at info
+  // when the round adds addresses or is the first of a run of empty rounds, else at debug.
   size_t QueryDNSSeeds() EXCLUDES(mutex_);
-  // Starts QueryDNSSeeds() on the worker thread if the database has fewer than min_good_peers
-  // good peers and no query is running. Returns true if it started one.
+  // Starts QueryDNSSeeds() on the worker thread if there are seeds, the database has fewer than
+  // min_good_peers good peers, the back-off time has passed and no query is running. Returns
+  // true if it started one. Cheap when it does nothing: outbound selection calls it often.
   bool QueryDNSSeedsIfNeeded() EXCLUDES(mutex_);
+
+  struct DnsSeedStatus {
+    uint64_t rounds = 0;              // seed rounds finished
+    uint64_t empty_rounds_in_a_row = 0;
+    std::chrono::seconds backoff{0};  // wait after the last round
+    std::chrono::steady_clock::time_point next_round;  // on options.clock's steady time line
+  };
+  DnsSeedStatus GetDnsSeedStatus() const EXCLUDES(mutex_);
 
   // Forwarded from the manager's callbacks.
   void OnPeerConnected(const PeerInfo& info) EXCLUDES(mutex_);
   void OnPeerDisconnected(const PeerInfo& info) EXCLUDES(mutex_);
-  // Handles addr and getaddr; false for any other message.
+  // Handles addr, addrv2 and getaddr; false for any other message.
   bool OnMessage(PeerId id, const wire::Message& message) EXCLUDES(mutex_);
 
   // The hooks Install() sets.
@@ -89,10 +115,12 @@ class Discovery {
     Direction direction = Direction::kInbound;
     bool answered_getaddr = false;
     transport::TokenBucket addr_budget;
+    bool addrv2 = false;  // it sent sendaddrv2: our addresses go to it as addrv2
   };
   void HandleAddr(PeerId id, const wire::Addr& addr) EXCLUDES(mutex_);
   void HandleGetAddr(PeerId id) EXCLUDES(mutex_);
   void Relay(PeerId from, const std::vector<wire::AddrEntry>& entries) EXCLUDES(mutex_);
+  void SendAddresses(PeerId id, bool v2, const std::vector<wire::AddrEntry>& entries);
 
   // Constant after construction (net_ after Attach).
   PeerDatabase& db_;
@@ -105,6 +133,7 @@ class Discovery {
   std::optional<wire::NetAddress> local_address_ GUARDED_BY(mutex_);
   std::map<PeerId, PeerState> peers_ GUARDED_BY(mutex_);
   uint64_t relay_counter_ GUARDED_BY(mutex_) = 0;
+  DnsSeedStatus dns_status_ GUARDED_BY(mutex_);
 
   util::Mutex dns_mutex_;  // lock order: dns_mutex_ before mutex_
   std::jthread dns_worker_ GUARDED_BY(dns_mutex_);

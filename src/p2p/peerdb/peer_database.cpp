@@ -328,6 +328,14 @@ double PeerDatabase::UpdateScore(const wire::NetAddress& address, double delta) 
   return Event(address, [&](PeerRecord& r) { r.score += delta; });
 }
 
+double PeerDatabase::RecordStall(const wire::NetAddress& address) {
+  return Event(address, [&](PeerRecord& r) { r.score += ScoreTable::kStall; });
+}
+
+void PeerDatabase::RecordWrongChain(const wire::NetAddress& address) {
+  Event(address, [&](PeerRecord& r) { r.wrong_chain_until = Now() + options_.wrong_chain_backoff.count(); });
+}
+
 void PeerDatabase::UpdateLastSeen(const wire::NetAddress& address) {
   Event(address, [&](PeerRecord& r) { r.last_seen = Now(); });
 }
@@ -385,7 +393,7 @@ bool PeerDatabase::BannedLocked(const wire::NetAddress& address, int64_t now) co
 }
 
 bool PeerDatabase::GoodLocked(const PeerRecord& r, int64_t now) const {
-  return r.ban_until <= now && r.score >= options_.score_threshold &&
+  return r.ban_until <= now && r.wrong_chain_until <= now && r.score >= options_.score_threshold &&
          (bans_.empty() || !BannedLocked(r.address, now));
 }
 
@@ -521,6 +529,12 @@ std::vector<BanEntry> PeerDatabase::ListBans() const {
 bool PeerDatabase::IsBanned(const wire::NetAddress& address) const {
   util::MutexLock lock(mutex_);
   return BannedLocked(address, Now());
+}
+
+bool PeerDatabase::IsWrongChain(const wire::NetAddress& address) const {
+  util::MutexLock lock(mutex_);
+  auto it = records_.find(address);
+  return it != records_.end() && it->second.wrong_chain_until > Now();
 }
 
 // ---- Seed-document spelling: (ip text, port) ----

@@ -50,6 +50,8 @@ struct ScoreTable {
   static constexpr double kTransaction = 0.1;
   static constexpr double kInvalidMessage = -5.0;
   static constexpr double kProtocolViolation = -10.0;
+  // Not in the seed's table: a request not answered in time (a late block under load).
+  static constexpr double kStall = -1.0;
   static constexpr uint64_t kViolationsPerBan = 5;
 };
 
@@ -65,6 +67,8 @@ class PeerDatabase {
     std::chrono::seconds stale_after{30 * 24 * 3600};
     // Records with this many failures and no success are dropped likewise.
     uint64_t max_failures_without_success = 10;
+    // A peer found on another chain is not selected for outbound connections for this long.
+    std::chrono::seconds wrong_chain_backoff{7 * 24 * 3600};
   };
 
   struct Stats {
@@ -105,6 +109,12 @@ class PeerDatabase {
   double RecordInvalidMessage(const wire::NetAddress& address) EXCLUDES(mutex_);
   // Every kViolationsPerBan-th violation (the 5th, 10th, ...) bans the IP for ban_duration.
   double RecordProtocolViolation(const wire::NetAddress& address) EXCLUDES(mutex_);
+  // A request the peer did not answer in time: ScoreTable::kStall (no violation).
+  double RecordStall(const wire::NetAddress& address) EXCLUDES(mutex_);
+  // The peer follows another chain: not selected for outbound links for wrong_chain_backoff.
+  void RecordWrongChain(const wire::NetAddress& address) EXCLUDES(mutex_);
+  // True while a wrong-chain mark is in force for this exact address.
+  bool IsWrongChain(const wire::NetAddress& address) const EXCLUDES(mutex_);
   // Adds `delta` (clamped to [0, 100]).
   double UpdateScore(const wire::NetAddress& address, double delta) EXCLUDES(mutex_);
   void UpdateLastSeen(const wire::NetAddress& address) EXCLUDES(mutex_);

@@ -301,21 +301,52 @@ TEST_F(PeerDatabaseTest, GeographicallyDiverseRoundRobinsOverCountries) {
   EXPECT_EQ(db.GetCountryDistribution().at("US"), 5u);
 }
 
-TEST_F(PeerDatabaseTest, PolicyDisconnectsThenBansAtTheFifthViolation) {
+TEST_F(PeerDatabaseTest, PolicyDiscouragesThenBansAtTheFifthViolation) {
   PeerDatabase db(Opts());
-  PeerDbPolicy policy(db, {"10.9.0.0/16"});
+  PeerDbStore store(db);
+  PeerPolicy policy({.store = &store, .whitelist = {"10.9.0.0/16"}});
   const auto inbound = Ip("10.0.0.1", 54321);  // ephemeral port: charged to 10.0.0.1:0
-  const Misbehavior bad{MisbehaviorKind::kUnexpectedMessage};
-  for (int i = 1; i <= 4; ++i) {
-    EXPECT_EQ(policy.OnMisbehavior(1, inbound, bad), MisbehaviorAction::kDisconnect);
+  const Misbehavior bad{MisbehaviorKind::kInvalidBlock};
+  for (PeerId id = 1; id <= 4; ++id) {
+    EXPECT_EQ(policy.Judge({.id = id, .address = inbound}, bad).verdict, Verdict::kDiscourage);
   }
-  EXPECT_EQ(policy.OnMisbehavior(1, inbound, bad), MisbehaviorAction::kBan);
+  EXPECT_EQ(policy.Judge({.id = 5, .address = inbound}, bad).verdict, Verdict::kBan);
   EXPECT_TRUE(policy.IsBanned(Ip("10.0.0.1", 1)));
   EXPECT_EQ(db.GetPeer(Ip("10.0.0.1", 0))->violations, 5u);
-  for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(policy.OnMisbehavior(2, Ip("10.9.1.1"), bad), MisbehaviorAction::kDisconnect);
+  for (PeerId id = 10; id < 20; ++id) {
+    EXPECT_EQ(policy.Judge({.id = id, .address = Ip("10.9.1.1")}, bad).verdict,
+              Verdict::kDisconnect);
   }
   EXPECT_FALSE(policy.IsBanned(Ip("10.9.1.1")));
+  // Honest oddities never reach the database.
+  for (PeerId id = 30; id < 40; ++id) {
+    EXPECT_EQ(policy.Judge({.id = id, .address = Ip("10.0.0.2")},
+                           {.kind = MisbehaviorKind::kUnexpectedMessage})
+                  .verdict,
+              Verdict::kIgnore);
+  }
+  EXPECT_FALSE(db.GetPeer(Ip("10.0.0.2", 0)).has_value());
+}
+
+TEST_F(PeerDatabaseTest, WrongChainMarkSurvivesReopenAndStallsCostALittle) {
+  TempDir dir;
+  {
+    PeerDatabase db(Opts());
+    ASSERT_TRUE(db.Open(dir.path()));
+    PeerDbStore store(db);
+    db.AddPeer(Ip("10.0.0.7"), 1);  // as dialled: the exact record is charged
+    db.AddPeer(Ip("10.0.0.8"), 1);
+    store.RecordWrongChain(Ip("10.0.0.7"));
+    store.RecordStall(Ip("10.0.0.8"));
+    EXPECT_TRUE(db.IsWrongChain(Ip("10.0.0.7")));
+    EXPECT_DOUBLE_EQ(db.GetPeer(Ip("10.0.0.8"))->score, ScoreTable::kInitial + ScoreTable::kStall);
+    EXPECT_EQ(db.GetPeer(Ip("10.0.0.8"))->violations, 0u);
+    // A wrong-chain peer is not good (not selected for outbound links).
+    for (const auto& good : db.GetGoodPeers(10)) EXPECT_NE(good.address, Ip("10.0.0.7"));
+  }
+  PeerDatabase reopened(Opts());
+  ASSERT_TRUE(reopened.Open(dir.path()));
+  EXPECT_TRUE(reopened.IsWrongChain(Ip("10.0.0.7")));
 }
 
 }  // namespace

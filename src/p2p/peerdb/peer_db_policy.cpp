@@ -1,29 +1,34 @@
 #include "p2p/peerdb/peer_db_policy.h"
 
-#include <algorithm>
+#include "util/logging.h"
 
 namespace parthenon::p2p {
 
-PeerDbPolicy::PeerDbPolicy(PeerDatabase& db, const std::vector<std::string>& whitelist) : db_(db) {
-  for (const auto& entry : whitelist) {
-    if (auto subnet = Subnet::Parse(entry)) whitelist_.push_back(*subnet);
-  }
+bool PeerDbStore::IsBanned(const wire::NetAddress& address) const { return db_.IsBanned(address); }
+
+bool PeerDbStore::RecordViolation(const wire::NetAddress& address, std::string_view why) {
+  const auto canonical = db_.Canonical(address);
+  (void)db_.RecordProtocolViolation(canonical);
+  const auto record = db_.GetPeer(canonical);
+  util::Log(util::LogCategory::kPeerDb)
+      .debug("protocol violation {} by {} ({} so far)", why, address.HostString(),
+             record ? record->violations : 0);
+  return db_.IsBanned(address);
 }
 
-bool PeerDbPolicy::Whitelisted(const wire::NetAddress& address) const {
-  return std::any_of(whitelist_.begin(), whitelist_.end(),
-                     [&](const Subnet& s) { return s.Contains(address); });
+void PeerDbStore::RecordWrongChain(const wire::NetAddress& address) {
+  db_.RecordWrongChain(db_.Canonical(address));
 }
 
-bool PeerDbPolicy::IsBanned(const wire::NetAddress& address) {
-  return !Whitelisted(address) && db_.IsBanned(address);
+void PeerDbStore::RecordStall(const wire::NetAddress& address) {
+  (void)db_.RecordStall(db_.Canonical(address));
 }
 
-MisbehaviorAction PeerDbPolicy::OnMisbehavior(PeerId, const wire::NetAddress& address,
-                                              const Misbehavior&) {
-  if (Whitelisted(address)) return MisbehaviorAction::kDisconnect;
-  db_.RecordProtocolViolation(db_.Canonical(address));
-  return db_.IsBanned(address) ? MisbehaviorAction::kBan : MisbehaviorAction::kDisconnect;
+void PeerDbStore::Ban(const Subnet& subnet, std::optional<std::chrono::seconds> duration,
+                      std::string_view reason) {
+  db_.Ban(subnet, duration, std::string(reason));
 }
+
+bool PeerDbStore::Unban(const Subnet& subnet) { return db_.Unban(subnet).has_value(); }
 
 }  // namespace parthenon::p2p

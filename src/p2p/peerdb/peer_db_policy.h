@@ -1,34 +1,30 @@
-// PeerDbPolicy: the PeerPolicy backed by the peer database. Every misbehaviour the networking
-// core reports is a protocol violation of the peer's record (-10); the 5th (10th, ...) bans the
-// IP for ban_duration and the peer is banned at once (kBan), otherwise disconnected. Admission
-// asks PeerDatabase::IsBanned (IPs and subnets, with expiry). Whitelisted IPs are never banned.
+// PeerDbStore: the PeerStore (policy.h) backed by the peer database. A protocol violation is
+// the record's violation event (-10; every 5th bans the IP for ban_duration), a wrong-chain
+// peer gets a wrong-chain mark (not dialled for wrong_chain_backoff), a stall a small score
+// penalty, and setban/unban edit the database's bans.
 //
-// Thread-safety: thread-safe (the database is). The database must outlive the policy.
+// Thread-safety: thread-safe (the database is). The database must outlive the store.
 #pragma once
-
-#include <string>
-#include <vector>
 
 #include "p2p/peerdb/peer_database.h"
 #include "p2p/policy.h"
 
 namespace parthenon::p2p {
 
-class PeerDbPolicy final : public PeerPolicy {
+class PeerDbStore final : public PeerStore {
  public:
-  // `whitelist`: bare IPs or subnets exempt from scoring and bans (unparsable ones are ignored).
-  explicit PeerDbPolicy(PeerDatabase& db, const std::vector<std::string>& whitelist = {});
+  explicit PeerDbStore(PeerDatabase& db) : db_(db) {}
 
-  bool IsBanned(const wire::NetAddress& address) override;
-  MisbehaviorAction OnMisbehavior(PeerId id, const wire::NetAddress& address,
-                                  const Misbehavior& misbehavior) override;
+  bool IsBanned(const wire::NetAddress& address) const override;
+  bool RecordViolation(const wire::NetAddress& address, std::string_view why) override;
+  void RecordWrongChain(const wire::NetAddress& address) override;
+  void RecordStall(const wire::NetAddress& address) override;
+  void Ban(const Subnet& subnet, std::optional<std::chrono::seconds> duration,
+           std::string_view reason) override;
+  bool Unban(const Subnet& subnet) override;
 
  private:
-  bool Whitelisted(const wire::NetAddress& address) const;
-
-  // Constant after construction.
   PeerDatabase& db_;
-  std::vector<Subnet> whitelist_;
 };
 
 }  // namespace parthenon::p2p

@@ -6,7 +6,9 @@
 namespace parthenon::p2p {
 namespace {
 
-constexpr uint8_t kRecordVersion = 1;
+// Version 2 appends wrong_chain_until; version 1 records still decode (mark 0).
+constexpr uint8_t kRecordVersion = 2;
+constexpr uint8_t kRecordVersionWithoutChainMark = 1;
 constexpr uint8_t kBanVersion = 1;
 
 class Writer {
@@ -109,12 +111,14 @@ util::Bytes EncodePeerRecord(const PeerRecord& r) {
   w.F64(r.latitude);
   w.F64(r.longitude);
   w.Str(r.isp);
+  w.I64(r.wrong_chain_until);  // version 2
   return w.Take();
 }
 
 std::optional<PeerRecord> DecodePeerRecord(util::ByteSpan bytes) {
   Reader r(bytes);
-  if (r.U8() != kRecordVersion) return std::nullopt;
+  const uint8_t version = r.U8();
+  if (version != kRecordVersion && version != kRecordVersionWithoutChainMark) return std::nullopt;
   PeerRecord p;
   const auto ip = r.Ip();
   p.address = wire::NetAddress(ip, r.Le<uint16_t>());
@@ -138,6 +142,7 @@ std::optional<PeerRecord> DecodePeerRecord(util::ByteSpan bytes) {
   p.latitude = r.F64();
   p.longitude = r.F64();
   p.isp = r.Str();
+  if (version == kRecordVersion) p.wrong_chain_until = r.I64();
   if (r.failed() || !r.done()) return std::nullopt;
   if (!std::isfinite(p.score) || p.score < 0 || p.score > 100) return std::nullopt;
   if (!std::isfinite(p.latitude) || !std::isfinite(p.longitude)) return std::nullopt;

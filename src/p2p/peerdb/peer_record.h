@@ -27,6 +27,8 @@ struct PeerRecord {
   uint64_t successes = 0;
   uint64_t failures = 0;
   int64_t ban_until = 0;     // Unix seconds; banned while now < ban_until
+  // Unix seconds; until then the peer is known to follow another chain and is not dialled.
+  int64_t wrong_chain_until = 0;
   double score = 50.0;
   uint64_t blocks = 0;
   uint64_t txs = 0;
@@ -54,10 +56,11 @@ struct BanEntry {
 };
 
 // Record codec. Layout (all integers little endian, strings as u8 length + bytes):
-//   u8 version (=1) | 16 IP | u16 port | u64 services | 6 × i64 times (first_seen, last_seen,
+//   u8 version (=2) | 16 IP | u16 port | u64 services | 6 × i64 times (first_seen, last_seen,
 //   last_attempt, last_success, last_block, last_tx) | u64 attempts, successes, failures |
 //   i64 ban_until | f64 score | u64 blocks, txs, invalid, violations | str source_group |
-//   str country | str asn | f64 latitude | f64 longitude | str isp
+//   str country | str asn | f64 latitude | f64 longitude | str isp | i64 wrong_chain_until
+// (version 1 records, without the last field, still decode).
 // Decoding rejects a wrong version, truncation, trailing bytes, a non-finite score or one
 // outside [0, 100].
 util::Bytes EncodePeerRecord(const PeerRecord& record);

@@ -35,7 +35,8 @@ namespace parthenon::p2p::wire {
   X(FeeFilter, "feefilter", kFeeFilterSize)       \
   X(MemPool, "mempool", 0)                        \
   X(WtxidRelay, "wtxidrelay", 0)                  \
-  X(SendAddrV2, "sendaddrv2", 0)
+  X(SendAddrV2, "sendaddrv2", 0)                  \
+  X(AddrV2, "addrv2", kMaxAddrV2Size)
 
 enum class Command : uint8_t {
 #define PARTHENON_WIRE_ENUM(type, name, cap) k##type,

@@ -252,7 +252,7 @@ TEST(FrameTest, MemoryIsCommittedOnlyAsPayloadArrives) {
 
 TEST(FrameTest, CapacityStaysWithinTwiceTheBytesReceived) {
   FrameDecoder decoder(kMainMagic);
-  ASSERT_EQ(decoder.Feed(Header("unknowncmd", kMaxMessageSize)), kFrameHeaderSize);
+  ASSERT_EQ(decoder.Feed(Header("block", MaxPayloadSize("block"))), kFrameHeaderSize);
   const Bytes chunk(1000, std::byte{1});
   size_t received = 0;
   for (int i = 0; i < 300; ++i) {

@@ -149,6 +149,8 @@ Version Read(PayloadReader& in, Tag<Version>) {
   m.user_agent = in.String(kMaxUserAgentSize);
   m.start_height = in.in().I32();
   if (in.in().ok() && !in.in().empty()) m.relay = in.in().U8() != 0;
+  // Later protocol versions may append fields: ignored, as Bitcoin Core does.
+  if (in.in().ok()) (void)in.in().Raw(in.in().remaining());
   return m;
 }
 
@@ -205,11 +207,11 @@ Headers Read(PayloadReader& in, Tag<Headers>) {
   return m;
 }
 
-void Write(Writer& out, const BlockMessage& m) { primitives::Serialize(out, m.block); }
+void Write(Writer& out, const BlockMessage& m) { primitives::Serialize(out, m.block, m.witness); }
 BlockMessage Read(PayloadReader& in, Tag<BlockMessage>) {
   return BlockMessage{primitives::ReadBlock(in.in())};
 }
-void Write(Writer& out, const TxMessage& m) { primitives::Serialize(out, m.tx); }
+void Write(Writer& out, const TxMessage& m) { primitives::Serialize(out, m.tx, m.witness); }
 TxMessage Read(PayloadReader& in, Tag<TxMessage>) {
   return TxMessage{primitives::ReadTransaction(in.in())};
 }
@@ -228,6 +230,52 @@ Reject Read(PayloadReader& in, Tag<Reject>) {
   m.reason = in.String(kMaxRejectReasonSize);
   // The hash is present exactly when 32 bytes remain; anything else is trailing garbage.
   if (in.in().ok() && in.in().remaining() == kHashSize) m.data = in.in().Hash();
+  return m;
+}
+
+// BIP155 address length of a known network id (0: unknown id, any length up to the cap).
+size_t AddrV2Length(uint8_t network) {
+  switch (static_cast<AddrV2Network>(network)) {
+    case AddrV2Network::kIpv4: return 4;
+    case AddrV2Network::kIpv6: return 16;
+    case AddrV2Network::kTorV2: return 10;
+    case AddrV2Network::kTorV3: return 32;
+    case AddrV2Network::kI2p: return 32;
+    case AddrV2Network::kCjdns: return 16;
+  }
+  return 0;
+}
+
+void Write(Writer& out, const AddrV2& m) {
+  out.CompactSize(m.entries.size());
+  for (const AddrV2Entry& entry : m.entries) {
+    out.U32(entry.time);
+    out.CompactSize(entry.services);
+    out.U8(entry.network);
+    out.VarBytes(entry.address);
+    std::array<std::byte, 2> port;
+    util::WriteBE<uint16_t>(port.data(), entry.port);
+    out.Raw(port);
+  }
+}
+
+AddrV2 Read(PayloadReader& in, Tag<AddrV2>) {
+  AddrV2 m;
+  m.entries.resize(in.Count(kMaxAddrEntries, kAddrV2EntryMinSize));
+  for (AddrV2Entry& entry : m.entries) {
+    entry.time = in.in().U32();
+    entry.services = in.in().CompactSize();
+    entry.network = in.in().U8();
+    entry.address = in.in().VarBytes(kMaxAddrV2AddressSize);
+    const util::ByteSpan port = in.in().Raw(2);
+    if (!in.in().ok()) break;
+    entry.port = util::ReadBE<uint16_t>(port.data());
+    const size_t expected = AddrV2Length(entry.network);
+    if (expected != 0 && entry.address.size() != expected) {
+      in.Fail(Error::kFieldTooLarge);  // BIP155: a known network with a wrong length
+      break;
+    }
+  }
   return m;
 }
 
@@ -265,6 +313,40 @@ constexpr std::array<DecodeFn, kCommandCount> kDecoders = {
 };
 
 }  // namespace
+
+std::optional<NetAddress> AddrV2Entry::ToNetAddress() const {
+  NetAddress::IpBytes ip{};
+  if (network == static_cast<uint8_t>(AddrV2Network::kIpv4) && address.size() == 4) {
+    ip[10] = ip[11] = std::byte{0xff};
+    std::copy(address.begin(), address.end(), ip.begin() + 12);
+    return NetAddress(ip, port);
+  }
+  if (network == static_cast<uint8_t>(AddrV2Network::kIpv6) && address.size() == 16) {
+    std::copy(address.begin(), address.end(), ip.begin());
+    const NetAddress result(ip, port);
+    // IPv4-mapped, or the OnionCat prefix fd87:d87e:eb43::/48 (Tor): BIP155 says ignore.
+    constexpr std::array<uint8_t, 6> kOnionCat = {0xfd, 0x87, 0xd8, 0x7e, 0xeb, 0x43};
+    const bool onion = std::equal(kOnionCat.begin(), kOnionCat.end(), ip.begin(),
+                                  [](uint8_t a, std::byte b) { return std::byte{a} == b; });
+    if (result.IsIPv4() || onion) return std::nullopt;
+    return result;
+  }
+  return std::nullopt;
+}
+
+AddrV2Entry AddrV2Entry::FromNetAddress(uint32_t time, uint64_t services,
+                                        const NetAddress& address) {
+  AddrV2Entry entry{.time = time, .services = services, .port = address.port()};
+  const auto& ip = address.ip();
+  if (address.IsIPv4()) {
+    entry.network = static_cast<uint8_t>(AddrV2Network::kIpv4);
+    entry.address.assign(ip.begin() + 12, ip.end());
+  } else {
+    entry.network = static_cast<uint8_t>(AddrV2Network::kIpv6);
+    entry.address.assign(ip.begin(), ip.end());
+  }
+  return entry;
+}
 
 std::string_view CommandName(const Message& message) {
   if (const auto* unknown = std::get_if<Unknown>(&message)) return unknown->command;

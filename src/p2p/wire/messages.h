@@ -120,12 +120,17 @@ struct Headers {
   std::vector<primitives::BlockHeader> headers;  // at most kMaxHeadersEntries
   bool operator==(const Headers&) const = default;
 };
+// `witness` says how Encode() writes the payload: kExclude answers MSG_BLOCK / MSG_TX requests
+// (BIP144: without witness data), kInclude the MSG_WITNESS_* ones. Decoding reads either form and
+// leaves kInclude.
 struct BlockMessage {
   primitives::Block block;
+  primitives::WitnessMode witness = primitives::WitnessMode::kInclude;
   bool operator==(const BlockMessage&) const = default;
 };
 struct TxMessage {
   primitives::Transaction tx;
+  primitives::WitnessMode witness = primitives::WitnessMode::kInclude;
   bool operator==(const TxMessage&) const = default;
 };
 // BIP61 (deprecated, still seen): the rejected command, a code, a reason and, for blocks and
@@ -154,6 +159,28 @@ struct WtxidRelay {
 };
 struct SendAddrV2 {
   bool operator==(const SendAddrV2&) const = default;
+};
+// BIP155 network ids.
+enum class AddrV2Network : uint8_t {
+  kIpv4 = 1, kIpv6 = 2, kTorV2 = 3, kTorV3 = 4, kI2p = 5, kCjdns = 6,
+};
+// One addrv2 entry. Known networks have their BIP155 address length (checked when decoding);
+// unknown ids are kept as they came (BIP155: ignore them, never reject the message).
+struct AddrV2Entry {
+  uint32_t time = 0;
+  uint64_t services = 0;
+  uint8_t network = 0;
+  util::Bytes address;  // at most kMaxAddrV2AddressSize bytes
+  uint16_t port = 0;
+  // The entry as a dialable IPv4/IPv6 address; nullopt for other networks (Tor, I2P, CJDNS,
+  // unknown) and for IPv6 entries that embed IPv4 or Tor (BIP155 says to ignore those).
+  std::optional<NetAddress> ToNetAddress() const;
+  static AddrV2Entry FromNetAddress(uint32_t time, uint64_t services, const NetAddress& address);
+  bool operator==(const AddrV2Entry&) const = default;
+};
+struct AddrV2 {
+  std::vector<AddrV2Entry> entries;  // at most kMaxAddrEntries
+  bool operator==(const AddrV2&) const = default;
 };
 // Any command we do not know; handlers ignore it.
 struct Unknown {

@@ -25,6 +25,32 @@ std::string CountHex(uint64_t count) {
   return util::ToHex(out.bytes());
 }
 
+TEST(MessagesTest, AddrV2KnownNetworksMustHaveTheirLength) {
+  AddrV2 message;
+  message.entries.push_back({1, 1, static_cast<uint8_t>(AddrV2Network::kIpv4), Bytes(5), 8333});
+  EXPECT_EQ(DecodeMessage("addrv2", Encode(message)).error(), Error::kFieldTooLarge);
+  message.entries[0].address = Bytes(kMaxAddrV2AddressSize + 1);
+  message.entries[0].network = 200;  // unknown id: any length, but never above 512 bytes
+  EXPECT_FALSE(DecodeMessage("addrv2", Encode(message)));
+  message.entries[0].address = Bytes(kMaxAddrV2AddressSize);
+  EXPECT_TRUE(DecodeMessage("addrv2", Encode(message)));
+}
+
+TEST(MessagesTest, AddrV2EntriesConvertToDialableAddressesOnlyForIpv4AndIpv6) {
+  const auto v4 = *NetAddress::Parse("1.2.3.4", 8333);
+  const auto v6 = *NetAddress::Parse("2001:db8::1", 18444);
+  EXPECT_EQ(AddrV2Entry::FromNetAddress(1, 1, v4).ToNetAddress(), v4);
+  EXPECT_EQ(AddrV2Entry::FromNetAddress(1, 1, v4).address.size(), 4u);
+  EXPECT_EQ(AddrV2Entry::FromNetAddress(1, 1, v6).ToNetAddress(), v6);
+  AddrV2Entry tor{1, 1, static_cast<uint8_t>(AddrV2Network::kTorV3), Bytes(32), 9050};
+  EXPECT_EQ(tor.ToNetAddress(), std::nullopt);
+  // An IPv6 entry that embeds IPv4 must be ignored (BIP155).
+  AddrV2Entry mapped = AddrV2Entry::FromNetAddress(1, 1, v6);
+  const auto mapped_ip = NetAddress::Parse("::ffff:1.2.3.4", 1)->ip();
+  mapped.address.assign(mapped_ip.begin(), mapped_ip.end());
+  EXPECT_EQ(mapped.ToNetAddress(), std::nullopt);
+}
+
 TEST(MessagesTest, CommandTableNamesEveryAlternative) {
   std::mt19937_64 rng(1);
   const auto samples = test::SampleMessages(rng);
@@ -41,7 +67,9 @@ TEST(MessagesTest, CommandTableNamesEveryAlternative) {
   EXPECT_EQ(FindCommand("GETHEADERS"), std::nullopt);
   EXPECT_EQ(MaxPayloadSize("ping"), 8u);
   EXPECT_EQ(MaxPayloadSize("version"), 1024u);
-  EXPECT_EQ(MaxPayloadSize("whatever"), kMaxMessageSize);
+  EXPECT_EQ(MaxPayloadSize("whatever"), kMaxProtocolMessageLength);  // Core's 4 MB rule
+  EXPECT_EQ(MaxPayloadSize("tx"), kMaxProtocolMessageLength);
+  EXPECT_GT(MaxPayloadSize("block"), kMaxProtocolMessageLength);
 }
 
 TEST(MessagesTest, PayloadCapsAsDocumented) {
@@ -92,10 +120,12 @@ TEST(MessagesTest, VersionWithoutRelayFlag) {
   const auto decoded = DecodeMessage("version", payload);
   ASSERT_TRUE(decoded);
   EXPECT_EQ(std::get<Version>(*decoded).relay, std::nullopt);
-  // Anything after the relay byte is trailing garbage.
+  // Fields a later protocol version appends after the relay byte are ignored (Bitcoin Core).
   Bytes extra = Encode(with_relay);
   extra.push_back(std::byte{0});
-  EXPECT_EQ(DecodeMessage("version", extra).error(), Error::kTrailingBytes);
+  const auto longer = DecodeMessage("version", extra);
+  ASSERT_TRUE(longer);
+  EXPECT_EQ(std::get<Version>(*longer).relay, false);
 }
 
 TEST(MessagesTest, VersionUserAgentCap) {

@@ -14,6 +14,10 @@ namespace parthenon::p2p::wire {
 // The protocol version we send, and the oldest peer version we talk to.
 inline constexpr int32_t kProtocolVersion = 70016;
 inline constexpr int32_t kMinPeerProtocolVersion = 70001;
+// BIP133: `feefilter` is sent to peers of at least this version.
+inline constexpr int32_t kFeeFilterVersion = 70013;
+// BIP339: `wtxidrelay` is sent to (and honoured from) peers of at least this version.
+inline constexpr int32_t kWtxidRelayVersion = 70016;
 
 // The first four bytes of every frame, as they appear on the wire.
 using Magic = std::array<std::byte, 4>;
@@ -80,8 +84,18 @@ inline constexpr uint32_t kMaxRejectSize = static_cast<uint32_t>(
     1 + kCommandSize + 1 + primitives::CompactSizeLength(kMaxRejectReasonSize) +
     kMaxRejectReasonSize + kHashSize);
 // A transaction can be no larger than a block.
-inline constexpr uint32_t kMaxTxMessageSize = kMaxBlockMessageSize;
+// Bitcoin Core's MAX_PROTOCOL_MESSAGE_LENGTH: the cap of every message but `block`.
+inline constexpr uint32_t kMaxProtocolMessageLength = 4'000'000;
+inline constexpr uint32_t kMaxTxMessageSize = kMaxProtocolMessageLength;
+// BIP155 addrv2: entries of u32 time, CompactSize services, u8 network id, var-bytes address
+// (at most 512 bytes), u16 port.
+inline constexpr size_t kMaxAddrV2AddressSize = 512;
+inline constexpr size_t kAddrV2EntryMinSize = 4 + 1 + 1 + 1 + 2;
+inline constexpr uint32_t kMaxAddrV2Size = static_cast<uint32_t>(
+    primitives::CompactSizeLength(kMaxAddrEntries) +
+    kMaxAddrEntries * (4 + 9 + 1 + 3 + kMaxAddrV2AddressSize + 2));
 // Unknown commands are skipped, but their payload still has to be read off the stream.
-inline constexpr uint32_t kMaxUnknownSize = kMaxMessageSize;
+// Unknown commands: closed at the frame header above Core's 4 MB rule.
+inline constexpr uint32_t kMaxUnknownSize = kMaxProtocolMessageLength;
 
 }  // namespace parthenon::p2p::wire

@@ -100,6 +100,9 @@ inline std::vector<Message> SampleMessages(std::mt19937_64& rng) {
       MemPool{},
       WtxidRelay{},
       SendAddrV2{},
+      AddrV2{{{1'700'000'000, 1033, 1, {std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}}, 8333},
+              {1'700'000'001, 1, 4, util::Bytes(32, std::byte{7}), 9050},
+              {1'700'000'002, 0, 42, util::Bytes(3, std::byte{9}), 1}}},
       Unknown{"sendcmpct", unknown_payload},
   };
 }
