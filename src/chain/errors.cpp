@@ -11,7 +11,7 @@ Error Error::Storage(const storage::Error& error) {
 }
 
 std::string_view Error::Reason() const {
-  if (code == ErrorCode::kConsensus && consensus) return consensus::RejectReason(*consensus);
+  if (consensus) return consensus::RejectReason(*consensus);
   switch (code) {
 #define PARTHENON_X(name, reason, description) \
   case ErrorCode::name:                        \
@@ -24,7 +24,7 @@ std::string_view Error::Reason() const {
 
 std::string Error::Message() const {
   std::string message(Reason());
-  if (code == ErrorCode::kConsensus && consensus) {
+  if (consensus) {
     message += " (" + std::string(consensus::ToString(*consensus)) + ")";
   }
   if (!detail.empty()) message += ": " + detail;

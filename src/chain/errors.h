@@ -22,6 +22,8 @@ namespace parthenon::chain {
   X(kPrematureSpend, "bad-txns-premature-spend-of-coinbase", "spends an immature coinbase")        \
   X(kInputsBelowOutputs, "bad-txns-in-belowout", "outputs are worth more than the inputs")         \
   X(kNonFinal, "bad-txns-nonfinal", "the transaction is not final")                                \
+  X(kNonBip68Final, "non-BIP68-final", "a relative lock time (BIP68) of an input has not passed")   \
+  X(kNonStandard, "non-standard", "valid by consensus but not relayed (see the policy error)")     \
   X(kCoinbaseTx, "coinbase", "a coinbase cannot enter the mempool")                                \
   X(kAlreadyKnown, "txn-already-known", "the transaction is already in the mempool or chain")      \
   X(kMempoolConflict, "txn-mempool-conflict", "spends an output a mempool transaction spends")     \
@@ -43,10 +45,12 @@ enum class ErrorCode {
 
 struct Error {
   ErrorCode code = ErrorCode::kConsensus;
-  std::optional<consensus::Error> consensus;  // set when code == kConsensus
+  std::optional<consensus::Error> consensus;  // set when code is kConsensus or kNonStandard
   std::string detail;                         // storage detail (file, offset), or context
 
   static Error Consensus(consensus::Error error) { return {ErrorCode::kConsensus, error, {}}; }
+  // A kPolicy* error of the consensus module: the transaction is only non-standard.
+  static Error NonStandard(consensus::Error error) { return {ErrorCode::kNonStandard, error, {}}; }
   static Error Code(ErrorCode code, std::string detail = {}) { return {code, std::nullopt, std::move(detail)}; }
   static Error Storage(const storage::Error& error);
 

@@ -4,6 +4,7 @@
 #include "consensus/input_check.h"
 #include "consensus/pow.h"
 #include "consensus/script.h"
+#include "consensus/sequence_locks.h"
 #include "consensus/tx_check.h"
 #include "primitives/merkle.h"
 
@@ -15,6 +16,7 @@ constexpr int64_t kCoinbaseReserveWeight = 4000;
 
 struct SpentInputs {
   std::vector<primitives::TxOut> outputs;
+  std::vector<consensus::CoinAge> ages;
   consensus::Amount total = 0;
   bool missing = false;
 };
@@ -48,8 +50,10 @@ Result<TxOutcome> Chainstate::Impl::AcceptToMempool(const primitives::Transactio
         return Fail(ErrorCode::kPrematureSpend);
       }
       spent.outputs.push_back(found.out);
+      spent.ages.push_back(CoinAgeOf(found.height, tip));
     } else if (auto output = pool_txs.Output(input.prevout)) {
       spent.outputs.push_back(*output);
+      spent.ages.push_back(CoinAgeOf(height, tip));  // as if confirmed in the next block
     } else {
       spent.missing = true;
       continue;
@@ -68,7 +72,18 @@ Result<TxOutcome> Chainstate::Impl::AcceptToMempool(const primitives::Transactio
   const consensus::Amount fee = spent.total - out_total;
   const int64_t vsize = primitives::VirtualSize(tx);
   if (fee < pool_txs.options().min_relay_feerate * vsize) return Fail(ErrorCode::kMinRelayFee);
-  PARTHENON_TRY_CONSENSUS(consensus::VerifyTransactionSignatures(tx, spent.outputs, verifier));
+  // Relay policy: the next block's consensus rules plus standardness (consensus/input_check.h).
+  const consensus::SpendRules rules{.script_v2 = consensus::ScriptV2Active(height, params), .standard = true};
+  // A locked or non-standard transaction may become valid or be mined by others: neither is
+  // reported as a consensus failure (which would score the relaying peer).
+  if (rules.script_v2 &&
+      !consensus::CheckSequenceLocks(tx, spent.ages, height, BlockIndex::MedianTimePast(tip))) {
+    return Fail(ErrorCode::kNonBip68Final);
+  }
+  if (auto verified = consensus::VerifyTransactionSignatures(tx, spent.outputs, verifier, rules); !verified) {
+    if (consensus::IsPolicyError(verified.error())) return std::unexpected(Error::NonStandard(verified.error()));
+    return Fail(verified.error());
+  }
 
   pool_txs.Add({.tx = tx, .txid = txid, .fee = fee, .vsize = vsize, .time = clock.UnixSeconds()});
   events.push_back({.kind = Event::Kind::kTxAccepted, .tx = tx});
@@ -77,6 +92,35 @@ Result<TxOutcome> Chainstate::Impl::AcceptToMempool(const primitives::Transactio
   if (std::find(evicted.begin(), evicted.end(), txid) != evicted.end()) return Fail(ErrorCode::kMempoolFull);
   ProcessOrphanTxs(txid);
   return TxOutcome::kAccepted;
+}
+
+void Chainstate::Impl::RemoveLockedAfterReorg() {
+  const BlockIndexEntry* tip = index.Tip();
+  const int32_t height = tip->height + 1;
+  const int64_t mtp = BlockIndex::MedianTimePast(tip);
+  const bool v2 = consensus::ScriptV2Active(height, params);
+  std::vector<crypto::Uint256> locked;
+  for (const MempoolEntry* entry : pool_txs.ByFeeRate()) {
+    const primitives::Transaction& tx = entry->tx;
+    bool ok = IsFinalTx(tx, height, mtp);
+    // Below v2 only one-element (key-path) witnesses are valid.
+    if (ok && !v2) {
+      ok = std::all_of(tx.inputs.begin(), tx.inputs.end(), [](const auto& in) { return in.witness.size() == 1; });
+    }
+    if (ok && v2) {
+      std::vector<consensus::CoinAge> ages;
+      for (const auto& input : tx.inputs) {
+        auto coin = coins->Get(input.prevout);
+        const bool confirmed = coin && coin->has_value();
+        ages.push_back(CoinAgeOf(confirmed ? (*coin)->height : height, tip));
+      }
+      ok = consensus::CheckSequenceLocks(tx, ages, height, mtp).has_value();
+    }
+    if (!ok) locked.push_back(entry->txid);
+  }
+  for (const auto& txid : locked) {
+    if (pool_txs.Contains(txid)) RemoveFromMempool(pool_txs.RemoveWithDescendants(txid));
+  }
 }
 
 void Chainstate::Impl::RemoveFromMempool(const std::vector<crypto::Uint256>& txids) {

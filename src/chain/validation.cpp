@@ -6,6 +6,7 @@
 #include "consensus/input_check.h"
 #include "consensus/pow.h"
 #include "consensus/script.h"
+#include "consensus/sequence_locks.h"
 #include "util/logging.h"
 
 namespace parthenon::chain {
@@ -17,6 +18,11 @@ bool IsFinalTx(const primitives::Transaction& tx, int32_t height, int64_t time) 
   if (static_cast<int64_t>(tx.lock_time) < threshold) return true;
   return std::all_of(tx.inputs.begin(), tx.inputs.end(),
                      [](const auto& in) { return in.sequence == primitives::TxIn::kFinalSequence; });
+}
+
+consensus::CoinAge CoinAgeOf(int32_t coin_height, const BlockIndexEntry* prev) {
+  const BlockIndexEntry* before = BlockIndex::Ancestor(prev, std::max(coin_height - 1, 0));
+  return {.height = coin_height, .prev_median_time = BlockIndex::MedianTimePast(before)};
 }
 
 uint32_t Chainstate::Impl::ExpectedBits(const BlockIndexEntry* prev) const {
@@ -241,13 +247,15 @@ void Chainstate::Impl::ProcessOrphanBlocks(const crypto::Uint256& parent) {
 }
 
 Result<void> Chainstate::Impl::VerifyBlockSignatures(
-    const primitives::Block& block, const std::vector<std::vector<primitives::TxOut>>& spent_by_tx) const {
-  // Per transaction, on all cores: signature hashes, then the signatures themselves. Preparing
-  // the hashes is a tenth of the work; spreading it too keeps the cores on signatures.
+    const primitives::Block& block, const std::vector<std::vector<primitives::TxOut>>& spent_by_tx,
+    consensus::SpendRules rules) const {
+  // Per transaction, on all cores: signature hashes (and, from v2, tapscript execution), then
+  // the signatures themselves, key-path and script-path alike. Preparing the hashes is a tenth
+  // of the work; spreading it too keeps the cores on signatures.
   const size_t count = block.transactions.size() - 1;  // the coinbase has no signatures
   std::vector<std::optional<consensus::Error>> prepare_errors(count);
   const std::vector<size_t> failed = verifier.VerifyEach(count, [&](size_t k) {
-    auto checks = consensus::PrepareSignatureChecks(block.transactions[k + 1], spent_by_tx[k + 1]);
+    auto checks = consensus::PrepareSignatureChecks(block.transactions[k + 1], spent_by_tx[k + 1], rules);
     if (!checks) {
       prepare_errors[k] = checks.error();
       return false;
@@ -268,6 +276,7 @@ Result<BlockUndo> Chainstate::Impl::ConnectBlock(const primitives::Block& block,
   std::vector<std::vector<primitives::TxOut>> spent_by_tx(block.transactions.size());
   const int32_t height = entry->height;
   const int64_t mtp = BlockIndex::MedianTimePast(entry->prev);
+  const consensus::SpendRules rules = consensus::ConsensusRulesAt(height, params);
   consensus::Amount fees = 0;
   for (size_t i = 0; i < block.transactions.size(); ++i) {
     const primitives::Transaction& tx = block.transactions[i];
@@ -275,6 +284,7 @@ Result<BlockUndo> Chainstate::Impl::ConnectBlock(const primitives::Block& block,
     if (i > 0) {
       std::vector<primitives::TxOut>& spent = spent_by_tx[i];
       spent.reserve(tx.inputs.size());
+      std::vector<consensus::CoinAge> ages;  // for BIP68, from v2
       consensus::Amount in_total = 0;
       for (const auto& input : tx.inputs) {
         auto coin = view.Get(input.prevout);
@@ -289,12 +299,14 @@ Result<BlockUndo> Chainstate::Impl::ConnectBlock(const primitives::Block& block,
           return Fail(consensus::Error::kTxOutputTotalTooLarge);
         }
         spent.push_back(found.out);
+        if (rules.script_v2) ages.push_back(CoinAgeOf(found.height, entry->prev));
         block_undo.spent.push_back(found);
         view.Spend(input.prevout);
       }
       consensus::Amount out_total = 0;
       for (const auto& out : tx.outputs) out_total += out.value;
       if (in_total < out_total) return Fail(ErrorCode::kInputsBelowOutputs);
+      if (rules.script_v2) PARTHENON_TRY_CONSENSUS(consensus::CheckSequenceLocks(tx, ages, height, mtp));
       fees += in_total - out_total;
     }
     const crypto::Uint256 txid = primitives::Txid(tx);
@@ -304,7 +316,7 @@ Result<BlockUndo> Chainstate::Impl::ConnectBlock(const primitives::Block& block,
     }
   }
   PARTHENON_TRY_CONSENSUS(consensus::CheckCoinbase(block, height, fees, params));
-  PARTHENON_TRY(VerifyBlockSignatures(block, spent_by_tx));
+  PARTHENON_TRY(VerifyBlockSignatures(block, spent_by_tx, rules));
   view.Commit();
   return block_undo;
 }
@@ -401,7 +413,10 @@ Result<void> Chainstate::Impl::ActivateBestChain(const primitives::Block* hint) 
     it = (*it)->chain_work < index.Tip()->chain_work ? candidates.erase(it) : std::next(it);
   }
   if (index.Tip() == old_tip) return {};
-  // Transactions of disconnected blocks go back to the mempool, oldest block first.
+  // A shorter chain can make mempool transactions premature (lock times, v2 spends below the
+  // activation height); drop those first. Then transactions of disconnected blocks go back to
+  // the mempool, oldest block first.
+  if (!resurrect.empty()) RemoveLockedAfterReorg();
   for (auto it = resurrect.rbegin(); it != resurrect.rend(); ++it) {
     for (const auto& tx : *it) (void)AcceptToMempool(tx, /*allow_orphan=*/false);
   }

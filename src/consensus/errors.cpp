@@ -13,6 +13,10 @@ std::string_view RejectReason(Error error) {
   return "unknown";
 }
 
+bool IsPolicyError(Error error) {
+  return RejectReason(error).starts_with("non-standard-");
+}
+
 std::string_view ToString(Error error) {
   switch (error) {
 #define PARTHENON_X(name, reason, description) \

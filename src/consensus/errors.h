@@ -21,7 +21,7 @@ namespace parthenon::consensus {
   X(kTxBadOutputScript, "bad-txns-output-script", "output script is neither a witness v1 key nor OP_RETURN data") \
   X(kTxNullDataValue, "bad-txns-nulldata-value", "OP_RETURN output carries a non-zero value")     \
   X(kTxScriptSigNotEmpty, "bad-txns-scriptsig-nonempty", "spending input has a non-empty scriptSig") \
-  X(kTxBadWitness, "bad-txns-witness", "spending input's witness is not one 64- or 65-byte signature") \
+  X(kTxBadWitness, "bad-txns-witness", "spending input's witness is empty, or not the one 64- or 65-byte signature required") \
   X(kTxBadHashType, "bad-txns-sighash-type", "signature has an invalid hash type")                \
   X(kTxBadCoinbaseWitness, "bad-cb-witness", "coinbase witness is not empty or one 32-byte value") \
   /* transaction, against the outputs it spends */                                                \
@@ -29,6 +29,35 @@ namespace parthenon::consensus {
   X(kSpentNotKeyPath, "bad-txns-spent-script", "spent output is not a witness v1 key")            \
   X(kSighashSingleNoOutput, "bad-txns-sighash-single", "SIGHASH_SINGLE without a matching output") \
   X(kBadSignature, "bad-txns-signature", "signature does not verify")                             \
+  /* BIP341 script path and BIP342 tapscript (consensus v2) */                                    \
+  X(kTaprootControlSize, "bad-taproot-control-size", "control block is not 33 + 32m bytes, m <= 128") \
+  X(kTaprootCommitment, "bad-taproot-commitment", "control block and script do not open the output key") \
+  X(kScriptBadOpcode, "script-bad-opcode", "script is truncated or executes an invalid opcode")  \
+  X(kScriptCheckMultisig, "script-tapscript-checkmultisig", "OP_CHECKMULTISIG is disabled in tapscript") \
+  X(kScriptStackSize, "script-stack-size", "stack and altstack hold more than 1000 elements")    \
+  X(kScriptPushSize, "script-push-size", "a stack element is larger than 520 bytes")             \
+  X(kScriptInvalidStackOperation, "script-invalid-stack-operation", "operation needs more stack elements") \
+  X(kScriptUnbalancedConditional, "script-unbalanced-conditional", "IF/ELSE/ENDIF do not pair up") \
+  X(kScriptMinimalIf, "script-tapscript-minimalif", "OP_IF/OP_NOTIF argument is not empty or 0x01") \
+  X(kScriptVerify, "script-verify-failed", "OP_VERIFY (or a *VERIFY opcode) found false")        \
+  X(kScriptOpReturn, "script-op-return", "script executed OP_RETURN")                             \
+  X(kScriptCleanStack, "script-cleanstack", "script did not end with exactly one stack element") \
+  X(kScriptEvalFalse, "script-eval-false", "script ended with a false stack element")            \
+  X(kScriptBadNumber, "script-bad-number", "numeric operand is too long (or not minimal under policy)") \
+  X(kScriptValidationWeight, "script-tapscript-validation-weight", "signature checks exceed the witness's validation weight budget") \
+  X(kScriptEmptyPubkey, "script-tapscript-empty-pubkey", "signature opcode with an empty public key") \
+  X(kScriptSchnorrSigSize, "script-schnorr-sig-size", "non-empty signature is not 64 or 65 bytes") \
+  X(kScriptNegativeLocktime, "script-negative-locktime", "CLTV/CSV argument is negative")         \
+  X(kScriptUnsatisfiedLocktime, "script-unsatisfied-locktime", "CLTV/CSV lock is not satisfied by the transaction") \
+  X(kTxSequenceLocks, "bad-txns-nonfinal-sequence", "a BIP68 relative lock time of an input has not passed") \
+  /* policy only (mempool standardness), never a block rule */                                    \
+  X(kPolicyOpSuccess, "non-standard-op-success", "script contains an OP_SUCCESSx opcode")        \
+  X(kPolicyLeafVersion, "non-standard-leaf-version", "script path uses an unknown leaf version") \
+  X(kPolicyPubkeyType, "non-standard-pubkey-type", "signature opcode with an unknown public key type") \
+  X(kPolicyUpgradableNop, "non-standard-upgradable-nop", "script executes an upgradable NOP")   \
+  X(kPolicyMinimalData, "non-standard-minimal-data", "push or number is not minimally encoded") \
+  X(kPolicyAnnex, "non-standard-annex", "witness carries an annex")                               \
+  X(kPolicyStackItemSize, "non-standard-stack-item-size", "tapscript witness element above 80 bytes") \
   /* block */                                                                                     \
   X(kBadDiffBits, "bad-diffbits", "nBits is not a valid target within the proof-of-work limit")  \
   X(kHighHash, "high-hash", "block hash does not meet its nBits target")                          \
@@ -52,6 +81,9 @@ enum class Error {
   PARTHENON_CONSENSUS_ERRORS(PARTHENON_X)
 #undef PARTHENON_X
 };
+
+// True for the kPolicy* errors: mempool standardness, never a reason to reject a block.
+bool IsPolicyError(Error error);
 
 // The short reject reason, e.g. "bad-txns-vin-empty".
 std::string_view RejectReason(Error error);

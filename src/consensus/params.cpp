@@ -19,6 +19,13 @@ struct GenesisSolution {  // `hash` is checked by params_test.cpp
   std::string_view hash;
 };
 
+// Consensus v2 activation heights. Main and testnet leave the chains started on 2026-11-21 about
+// six and three weeks of v1 blocks; regtest activates after the first coinbase matures (height
+// 100), so a test sees v1 rejecting a script path and v2 accepting it for a few hundred blocks.
+constexpr int32_t kMainScriptV2Height = 30'000;
+constexpr int32_t kTestnetScriptV2Height = 15'000;
+constexpr int32_t kRegtestScriptV2Height = 200;
+
 // Mined with `parthenon-mine-genesis` (src/apps/mine_genesis.cpp).
 constexpr GenesisSolution kMainGenesis{
     0x1e0fffff, 2098094, "00000181e4cf6daf53d2704f5483877706160405cd7855ba00914e6090a7c54a"};
@@ -29,7 +36,7 @@ constexpr GenesisSolution kRegtestGenesis{
 
 ChainParams MakeParams(Network network, std::string_view name, std::array<std::byte, 4> magic,
                        uint16_t port, uint16_t rpc_port, std::string_view hrp,
-                       const GenesisSolution& solution) {
+                       const GenesisSolution& solution, int32_t script_v2_height) {
   ChainParams params{
       .network = network,
       .name = name,
@@ -43,6 +50,7 @@ ChainParams MakeParams(Network network, std::string_view name, std::array<std::b
       .retarget_interval = 720,
       .no_retargeting = network == Network::kRegtest,
       .subsidy_halving_interval = 210'000,
+      .script_v2_height = script_v2_height,
       .genesis = CreateGenesisBlock(kGenesisTime, solution.nonce, solution.bits, 1, kGenesisMessage),
       .genesis_hash = {},
   };
@@ -89,13 +97,13 @@ primitives::Block CreateGenesisBlock(uint32_t time, uint32_t nonce, uint32_t bit
 const ChainParams& Params(Network network) {
   static const ChainParams kMain =
       MakeParams(Network::kMain, "main", {std::byte{0xf9}, std::byte{0xbe}, std::byte{0xb4}, std::byte{0xd9}},
-                 8333, 8332, "prt", kMainGenesis);
+                 8333, 8332, "prt", kMainGenesis, kMainScriptV2Height);
   static const ChainParams kTestnet =
       MakeParams(Network::kTestnet, "testnet", {std::byte{0x0b}, std::byte{0x11}, std::byte{0x09}, std::byte{0x07}},
-                 18333, 18332, "tprt", kTestnetGenesis);
+                 18333, 18332, "tprt", kTestnetGenesis, kTestnetScriptV2Height);
   static const ChainParams kRegtest =
       MakeParams(Network::kRegtest, "regtest", {std::byte{0xfa}, std::byte{0xbf}, std::byte{0xb5}, std::byte{0xda}},
-                 18444, 18443, "rprt", kRegtestGenesis);
+                 18444, 18443, "rprt", kRegtestGenesis, kRegtestScriptV2Height);
   switch (network) {
     case Network::kMain:
       return kMain;

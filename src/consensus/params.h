@@ -43,6 +43,10 @@ struct ChainParams {
 
   int32_t subsidy_halving_interval;
 
+  // Consensus v2 (docs/consensus.md): from this height on, BIP341 script-path spends with
+  // BIP342 tapscript (CLTV/CSV included), the annex, and BIP68 relative lock times are valid.
+  int32_t script_v2_height;
+
   primitives::Block genesis;
   crypto::Uint256 genesis_hash;
 
@@ -64,6 +68,11 @@ primitives::Block CreateGenesisBlock(uint32_t time, uint32_t nonce, uint32_t bit
 // The genesis hash recorded when the genesis block was mined (display hex); tests compare it
 // with the hash of Params(network).genesis so the construction cannot change unnoticed.
 std::string_view RecordedGenesisHash(Network network);
+
+// True if a block at `height` follows the consensus v2 spending rules.
+inline bool ScriptV2Active(int32_t height, const ChainParams& params) {
+  return height >= params.script_v2_height;
+}
 
 // The subsidy of a block at `height`: 50 coins, halved every `subsidy_halving_interval` blocks.
 Amount BlockSubsidy(int32_t height, const ChainParams& params);

@@ -20,6 +20,12 @@ crypto::Digest HashOf(const primitives::Writer& writer) {
 
 }  // namespace
 
+crypto::Digest AnnexHash(util::ByteSpan annex) {
+  primitives::Writer writer;
+  writer.VarBytes(annex);
+  return HashOf(writer);
+}
+
 PrecomputedSighash PrecomputeSighash(const primitives::Transaction& tx,
                                      std::span<const primitives::TxOut> spent_outputs) {
   primitives::Writer prevouts, amounts, scripts, sequences, outputs;
@@ -43,7 +49,8 @@ PrecomputedSighash PrecomputeSighash(const primitives::Transaction& tx,
 Result<util::Bytes> SignatureMessage(const primitives::Transaction& tx, size_t input_index,
                                      uint8_t hash_type,
                                      std::span<const primitives::TxOut> spent_outputs,
-                                     const PrecomputedSighash& precomputed) {
+                                     const PrecomputedSighash& precomputed,
+                                     const SighashExtension& extension) {
   if (spent_outputs.size() != tx.inputs.size() || input_index >= tx.inputs.size()) {
     return std::unexpected(Error::kSpentOutputsMismatch);
   }
@@ -57,7 +64,7 @@ Result<util::Bytes> SignatureMessage(const primitives::Transaction& tx, size_t i
   }
 
   primitives::Writer msg;
-  msg.Reserve(1 + 1 + 8 + 5 * 32 + 1 + 4 + 32);
+  msg.Reserve(1 + 1 + 8 + 5 * 32 + 1 + 4 + 32 + 32 + 37);
   msg.U8(0x00);  // epoch
   msg.U8(hash_type);
   msg.I32(tx.version);
@@ -69,7 +76,8 @@ Result<util::Bytes> SignatureMessage(const primitives::Transaction& tx, size_t i
     msg.Raw(precomputed.sequences);
   }
   if (output_type == 0x01) msg.Raw(precomputed.outputs);
-  msg.U8(0x00);  // spend_type: ext_flag 0, no annex
+  const uint8_t ext_flag = extension.tapleaf ? 1 : 0;
+  msg.U8(static_cast<uint8_t>(ext_flag * 2 + (extension.annex_hash ? 1 : 0)));  // spend_type
   if (anyone_can_pay) {
     const primitives::TxIn& in = tx.inputs[input_index];
     msg.Hash(in.prevout.txid);
@@ -79,10 +87,16 @@ Result<util::Bytes> SignatureMessage(const primitives::Transaction& tx, size_t i
   } else {
     msg.U32(static_cast<uint32_t>(input_index));
   }
+  if (extension.annex_hash) msg.Raw(*extension.annex_hash);
   if (output_type == 0x03) {
     primitives::Writer single;
     WriteOutput(single, tx.outputs[input_index]);
     msg.Raw(HashOf(single));
+  }
+  if (extension.tapleaf) {
+    msg.Hash(extension.tapleaf->leaf_hash);
+    msg.U8(0x00);  // key_version
+    msg.U32(extension.tapleaf->codesep_pos);
   }
   return msg.Take();
 }
@@ -90,9 +104,10 @@ Result<util::Bytes> SignatureMessage(const primitives::Transaction& tx, size_t i
 Result<crypto::Uint256> SignatureHash(const primitives::Transaction& tx, size_t input_index,
                                       uint8_t hash_type,
                                       std::span<const primitives::TxOut> spent_outputs,
-                                      const PrecomputedSighash& precomputed) {
+                                      const PrecomputedSighash& precomputed,
+                                      const SighashExtension& extension) {
   static const crypto::TaggedHasher kTapSighash("TapSighash");
-  auto message = SignatureMessage(tx, input_index, hash_type, spent_outputs, precomputed);
+  auto message = SignatureMessage(tx, input_index, hash_type, spent_outputs, precomputed, extension);
   if (!message) return std::unexpected(message.error());
   return crypto::Uint256(kTapSighash.Hash(*message));
 }

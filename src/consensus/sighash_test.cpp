@@ -91,6 +91,11 @@ TEST(Sighash, Bip341EveryKeyPathInput) {
     ASSERT_TRUE(check.has_value()) << RejectReason(check.error());
     EXPECT_EQ(check->key, tweaked->PublicKey());
     EXPECT_TRUE(crypto::VerifySchnorr(check->message, check->key, check->signature));
+    // Consensus v2 treats a one-element witness exactly as v1 (the key path is unchanged).
+    auto v2_checks = PrepareInputChecks(signed_tx, index, c->spent, pre, {.script_v2 = true, .standard = true});
+    ASSERT_TRUE(v2_checks.has_value()) << RejectReason(v2_checks.error());
+    ASSERT_EQ(v2_checks->size(), 1u);
+    EXPECT_EQ(v2_checks->front().message, check->message);
     // BIP341's reference signer uses all-zero auxiliary randomness: we reproduce the bytes.
     const auto sig = tweaked->Sign(sighash->span(), std::array<std::byte, 32>{});
     EXPECT_EQ(util::Bytes(sig.begin(), sig.end()),

@@ -48,7 +48,12 @@ Result<void> CheckCoinbaseInput(const primitives::TxIn& in) {
 Result<void> CheckSpendingInput(const primitives::TxIn& in) {
   if (in.prevout.IsNull()) return std::unexpected(Error::kTxNullPrevout);
   if (!in.script_sig.empty()) return std::unexpected(Error::kTxScriptSigNotEmpty);
-  if (in.witness.size() != 1 || (in.witness[0].size() != 64 && in.witness[0].size() != 65)) {
+  // One element is a key-path signature under every rule set. More elements are a v2 script
+  // path (or key path with annex), checked against the spent output and the height by
+  // PrepareInputChecks; v1 rejects them there with the same reason.
+  if (in.witness.empty()) return std::unexpected(Error::kTxBadWitness);
+  if (in.witness.size() > 1) return {};
+  if (in.witness[0].size() != 64 && in.witness[0].size() != 65) {
     return std::unexpected(Error::kTxBadWitness);
   }
   if (in.witness[0].size() == 65 &&

@@ -120,12 +120,19 @@ TEST(CheckTransaction, NonEmptyScriptSig) {
 
 TEST(CheckTransaction, WitnessNotOneSignature) {
   for (const std::vector<util::Bytes>& witness :
-       {std::vector<util::Bytes>{}, std::vector<util::Bytes>{util::Bytes(64), util::Bytes(64)},
-        std::vector<util::Bytes>{util::Bytes(63)}, std::vector<util::Bytes>{util::Bytes(66)}}) {
+       {std::vector<util::Bytes>{}, std::vector<util::Bytes>{util::Bytes(63)}, std::vector<util::Bytes>{util::Bytes(66)}}) {
     auto tx = ValidSpend();
     tx.inputs[0].witness = witness;
     ExpectError(tx, Error::kTxBadWitness);
   }
+}
+
+// Several elements may be a v2 script path: the input check decides, knowing the height
+// (input_check_test covers v1 rejecting them).
+TEST(CheckTransaction, MultiElementWitnessLeftToInputCheck) {
+  auto tx = ValidSpend();
+  tx.inputs[0].witness = {util::Bytes(64), util::Bytes(64)};
+  EXPECT_TRUE(CheckTransaction(tx).has_value());
 }
 
 TEST(CheckTransaction, BadExplicitHashType) {

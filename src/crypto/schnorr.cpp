@@ -141,8 +141,8 @@ bool VerifySchnorr(util::ByteSpan message, const XOnlyPublicKey& key, const Schn
                                      message.size(), &parsed) == 1;
 }
 
-Result<XOnlyPublicKey> TapTweakPublicKey(const XOnlyPublicKey& internal_key,
-                                         const std::optional<Uint256>& merkle_root) {
+Result<TweakedKey> TapTweakWithParity(const XOnlyPublicKey& internal_key,
+                                      const std::optional<Uint256>& merkle_root) {
   secp256k1_xonly_pubkey internal;
   if (secp256k1_xonly_pubkey_parse(Context(), &internal, util::UChars(internal_key)) != 1) {
     return std::unexpected(Error::kInvalidPublicKey);
@@ -153,12 +153,30 @@ Result<XOnlyPublicKey> TapTweakPublicKey(const XOnlyPublicKey& internal_key,
     return std::unexpected(Error::kTweakFailed);
   }
   secp256k1_xonly_pubkey output_xonly;
-  if (secp256k1_xonly_pubkey_from_pubkey(Context(), &output_xonly, nullptr, &output) != 1) {
+  int parity = 0;
+  if (secp256k1_xonly_pubkey_from_pubkey(Context(), &output_xonly, &parity, &output) != 1) {
     return std::unexpected(Error::kTweakFailed);
   }
-  XOnlyPublicKey out;
-  secp256k1_xonly_pubkey_serialize(Context(), util::WritableUChars(out), &output_xonly);
+  TweakedKey out;
+  secp256k1_xonly_pubkey_serialize(Context(), util::WritableUChars(out.key), &output_xonly);
+  out.odd_y = parity == 1;
   return out;
+}
+
+Result<XOnlyPublicKey> TapTweakPublicKey(const XOnlyPublicKey& internal_key,
+                                         const std::optional<Uint256>& merkle_root) {
+  auto tweaked = TapTweakWithParity(internal_key, merkle_root);
+  if (!tweaked) return std::unexpected(tweaked.error());
+  return tweaked->key;
+}
+
+bool VerifyTapTweak(const XOnlyPublicKey& internal_key, const Uint256& merkle_root,
+                    const XOnlyPublicKey& output_key, bool odd_y) {
+  secp256k1_xonly_pubkey internal;
+  if (secp256k1_xonly_pubkey_parse(Context(), &internal, util::UChars(internal_key)) != 1) return false;
+  const Digest tweak = TapTweakHash(internal_key, merkle_root);
+  return secp256k1_xonly_pubkey_tweak_add_check(Context(), util::UChars(output_key), odd_y ? 1 : 0,
+                                                &internal, util::UChars(tweak)) == 1;
 }
 
 }  // namespace parthenon::crypto

@@ -68,4 +68,18 @@ bool VerifySchnorr(util::ByteSpan message, const XOnlyPublicKey& key, const Schn
 [[nodiscard]] Result<XOnlyPublicKey> TapTweakPublicKey(const XOnlyPublicKey& internal_key,
                                                        const std::optional<Uint256>& merkle_root);
 
+// The output key as above with the parity of its y coordinate (odd: true), which a BIP341
+// control block records.
+struct TweakedKey {
+  XOnlyPublicKey key;
+  bool odd_y = false;
+};
+[[nodiscard]] Result<TweakedKey> TapTweakWithParity(const XOnlyPublicKey& internal_key,
+                                                    const std::optional<Uint256>& merkle_root);
+
+// BIP341 script-path commitment check: true if `output_key` with y parity `odd_y` equals
+// `internal_key` + TapTweak(internal_key || merkle_root)·G. False for an invalid internal key.
+bool VerifyTapTweak(const XOnlyPublicKey& internal_key, const Uint256& merkle_root,
+                    const XOnlyPublicKey& output_key, bool odd_y);
+
 }  // namespace parthenon::crypto

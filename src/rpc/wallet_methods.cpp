@@ -1,5 +1,6 @@
 #include "rpc/wallet_methods.h"
 
+#include "rpc/contract_methods.h"
 #include "rpc/encode.h"
 #include "rpc/params.h"
 #include "util/hex.h"
@@ -82,6 +83,7 @@ void RegisterWalletMethods(Dispatcher& dispatcher, wallet::Wallet& wallet,
                        [&wallet, &params, options](const json& request) {
                          return SendToAddress(wallet, params, options, request);
                        }});
+  RegisterContractMethods(dispatcher, wallet, params, options);
 }
 
 }  // namespace parthenon::rpc

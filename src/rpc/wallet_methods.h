@@ -1,4 +1,5 @@
-// RPC methods of the node's wallet: getnewaddress, getbalance, listunspent, sendtoaddress.
+// RPC methods of the node's wallet: getnewaddress, getbalance, listunspent, sendtoaddress, and
+// the contract methods of contract_methods.h.
 #pragma once
 
 #include <functional>

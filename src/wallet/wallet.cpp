@@ -10,6 +10,7 @@ namespace parthenon::wallet {
 namespace {
 
 constexpr std::string_view kKeyPrefix = "key/";
+constexpr std::string_view kContractPrefix = "contract/";  // + output script -> SerializeTerms
 // Virtual sizes of a key-path spend: overhead, per input (with its 64-byte signature), per output.
 constexpr int64_t kTxOverheadVbytes = 11;
 constexpr int64_t kInputVbytes = 58;
@@ -45,8 +46,23 @@ chain::Result<std::unique_ptr<Wallet>> Wallet::Open(chain::Chainstate& chainstat
       });
   if (!scanned) return std::unexpected(chain::Error::Storage(scanned.error()));
   if (bad) return std::unexpected(*bad);
+  std::map<util::Bytes, ContractTerms> contracts;
+  scanned = chainstate.Column(storage::Column::kWallet).Scan(
+      util::AsBytes(kContractPrefix), [&](util::ByteSpan, util::ByteSpan value) {
+        auto terms = ParseTerms(value);
+        auto output = terms ? ContractOutput(*terms) : std::unexpected(terms.error());
+        if (!output) {
+          bad = chain::Error::Code(chain::ErrorCode::kCorruption, "wallet contract record does not decode");
+          return false;
+        }
+        contracts.emplace(consensus::KeyPathScript(output->output_key), std::move(*terms));
+        return true;
+      });
+  if (!scanned) return std::unexpected(chain::Error::Storage(scanned.error()));
+  if (bad) return std::unexpected(*bad);
   util::MutexLock lock(wallet->mutex_);
   wallet->keys_ = std::move(keys);
+  wallet->contracts_ = std::move(contracts);
   return wallet;
 }
 

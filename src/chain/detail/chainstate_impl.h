@@ -18,6 +18,8 @@
 #include "chain/chainstate.h"
 #include "chain/coins.h"
 #include "chain/mempool.h"
+#include "consensus/input_check.h"
+#include "consensus/sequence_locks.h"
 #include "crypto/parallel_verifier.h"
 #include "storage/flat_file_store.h"
 #include "util/logging.h"
@@ -120,7 +122,8 @@ struct Chainstate::Impl {
   // failing transaction's error (in block order).
   [[nodiscard]] Result<void> VerifyBlockSignatures(
       const primitives::Block& block,
-      const std::vector<std::vector<primitives::TxOut>>& spent_by_tx) const REQUIRES(mutex);
+      const std::vector<std::vector<primitives::TxOut>>& spent_by_tx,
+      consensus::SpendRules rules) const REQUIRES(mutex);
   [[nodiscard]] Result<BlockUndo> ConnectBlock(const primitives::Block& block,
                                                const BlockIndexEntry* entry) REQUIRES(mutex);
   [[nodiscard]] Result<void> ConnectTip(BlockIndexEntry* entry, const primitives::Block* hint) REQUIRES(mutex);
@@ -133,11 +136,18 @@ struct Chainstate::Impl {
   void AddOrphanTx(const primitives::Transaction& tx) REQUIRES(mutex);
   void ProcessOrphanTxs(const crypto::Uint256& parent) REQUIRES(mutex);
   void RemoveFromMempool(const std::vector<crypto::Uint256>& txids) REQUIRES(mutex);
+  // After the tip moved back: removes (with descendants) every mempool transaction the next
+  // block may not hold: not final, BIP68-locked, or a v2 spend below the v2 height.
+  void RemoveLockedAfterReorg() REQUIRES(mutex);
 };
 
 // Final if lock_time is 0, below the height (< 500,000,000) or time threshold, or every input
 // has the final sequence.
 bool IsFinalTx(const primitives::Transaction& tx, int32_t height, int64_t time);
+
+// BIP68 age of a coin confirmed at `coin_height` on the chain ending at `prev` (a coin not yet
+// confirmed: pass the next height). REQUIRES: coin_height <= prev->height + 1.
+consensus::CoinAge CoinAgeOf(int32_t coin_height, const BlockIndexEntry* prev);
 
 // True for storage-side failures (as opposed to an invalid block or transaction).
 inline bool IsStorageFailure(const Error& error) {
