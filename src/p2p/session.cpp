@@ -173,7 +173,9 @@ class Session {
         if (!*next) break;  // Feed took everything: need more bytes
         any_frame_ = true;
         if (auto end = HandleFrame(**next)) co_return *end;
-        if (IsRequest((**next).command)) {
+        const bool request = IsRequest((**next).command);
+        next = std::optional<wire::Frame>{};  // the frame's memory is not held while we wait
+        if (request) {
           if (auto end = co_await WaitForSendRoom()) co_return *end;
         }
       }
@@ -211,15 +213,21 @@ class Session {
     if (*partial_deadline_ < watchdog_wake_at_) h_->watchdog_wake.cancel();  // a nearer deadline
   }
 
-  // In the middle of a payload while every session together holds more than the budget: wait
-  // (the deadline still runs, so a stalled sender frees its share in seconds).
+  // In the middle of a payload whose buffer must still grow, while every session together holds
+  // more than the budget: wait, and do not count the wait against this message's deadline. A
+  // sender whose buffer is complete is never paused (it only has to send), so a staller that
+  // sits on a full buffer runs out of time and frees its share; honest senders waiting for
+  // budget are not dropped for the wait.
   asio::awaitable<std::optional<Ending>> WaitForPayloadBudget() {
     asio::steady_timer wait(h_->strand);
-    while (decoder_.in_payload() &&
-           manager_.buffered_payload_bytes.load() > static_cast<int64_t>(options_.max_buffered_payload_bytes)) {
+    const auto budget = static_cast<int64_t>(options_.max_buffered_payload_bytes);
+    while (decoder_.in_payload() && decoder_.payload_capacity() < decoder_.payload_length() &&
+           manager_.buffered_payload_bytes.load() > budget) {
+      const auto before = steady_clock::now();
       wait.expires_after(std::chrono::milliseconds(20));
       auto [ec] = co_await wait.async_wait(kAsTuple);
       if (ec) co_return FromError(ec);
+      if (partial_deadline_) *partial_deadline_ += steady_clock::now() - before;
     }
     co_return std::nullopt;
   }

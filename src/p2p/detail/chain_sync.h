@@ -97,7 +97,7 @@ class ChainSync::Impl {
     PeerId peer = 0;
     std::variant<primitives::Block, primitives::Transaction> item;
     bool requested = true;  // blocks: we asked this peer for it (else kUnrequested)
-    size_t bytes = 0;       // serialized size (the queue's byte budget)
+    size_t bytes = 0;       // memory it occupies, roughly (the queue's byte budget)
   };
 
   // --- handlers (the dispatch table is the overload set of Handle) ---

@@ -13,6 +13,26 @@ namespace parthenon::p2p {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+// What a decoded transaction occupies in memory, roughly: its bytes plus the per-element
+// overhead of its vectors (a crafted witness of empty items costs 24 bytes an item, not 1).
+size_t MemoryOf(const primitives::Transaction& tx) {
+  size_t bytes = primitives::SerializedSize(tx) + sizeof(tx) +
+                 tx.inputs.size() * sizeof(primitives::TxIn) +
+                 tx.outputs.size() * sizeof(primitives::TxOut);
+  for (const auto& input : tx.inputs) bytes += input.witness.size() * sizeof(util::Bytes);
+  return bytes;
+}
+
+size_t MemoryOf(const primitives::Block& block) {
+  size_t bytes = sizeof(block);
+  for (const auto& tx : block.transactions) bytes += MemoryOf(tx);
+  return bytes;
+}
+
+}  // namespace
+
 ChainSync::Impl::Impl(NetworkManager& network, chain::Chainstate& chain, Options options)
     : network_(network),
       chain_(chain),
@@ -130,11 +150,11 @@ void ChainSync::Impl::OnBlock(PeerId peer, const primitives::Block& block) {
     const bool requested = block_requests_.Remove(hash) || refetch_.contains(hash);
     if (refetch_.erase(hash) > 0) {
       // A fresh copy of a block whose stored data was damaged: SubmitBlock stores it again.
-      Enqueue({peer, block, true, primitives::SerializedSize(block)});
+      Enqueue({peer, block, true, MemoryOf(block)});
     } else if (received_.Contains(hash) || recent_.Contains(hash)) {
       ++counters_.duplicate_blocks;
       DebugLog(peer, "sent a block we already have: " + hash.ToHex());
-    } else if (Enqueue({peer, block, requested, primitives::SerializedSize(block)})) {
+    } else if (Enqueue({peer, block, requested, MemoryOf(block)})) {
       received_.Insert(hash);
       ++counters_.blocks_received;
     }
@@ -157,7 +177,7 @@ void ChainSync::Impl::OnTransaction(PeerId peer, const primitives::Transaction& 
     tx_announcers_.erase(hash);
   }
   if (recent_.Contains(txid) || recent_rejects_.Contains(wtxid)) return;
-  if (Enqueue({peer, tx, true, primitives::SerializedSize(tx)})) ++counters_.transactions_received;
+  if (Enqueue({peer, tx, true, MemoryOf(tx)})) ++counters_.transactions_received;
 }
 
 bool ChainSync::Impl::Enqueue(Job job) {

@@ -14,7 +14,9 @@ size_t HashHasher::operator()(const crypto::Uint256& hash) const noexcept {
 bool BoundedHashSet::Insert(const crypto::Uint256& hash) {
   if (!set_.insert(hash).second) return false;
   order_.push_back(hash);
-  while (set_.size() > capacity_ && !order_.empty()) {
+  // Bounded by the FIFO, not the set: Erase() leaves stale entries behind, which must not let
+  // the FIFO grow for ever (evicting a stale one evicts a hash Insert()ed again: a cache miss).
+  while (order_.size() > capacity_) {
     set_.erase(order_.front());
     order_.pop_front();
   }

@@ -54,6 +54,8 @@ constexpr size_t kServeBudgetBytes = 1 << 20;
 constexpr size_t kServeGlobalBudgetBytes = 128 << 20;
 // One serving turn: at most one block, or this many transactions.
 constexpr size_t kMaxTxPerTurn = 1000;
+// `mempool` is answered with at most this many txids (Core answers only NODE_BLOOM peers).
+constexpr size_t kMaxMempoolInv = 5000;
 
 // A stored block record (storage::FlatFileStore: magic | length | checksum | payload) becomes the
 // `block` frame (magic | command | length | checksum | payload) by inserting the command field.
@@ -199,17 +201,17 @@ void ChainSync::Impl::RequestTransaction(const crypto::Uint256& txid, SteadyTime
 // room, reading stored bytes outside every lock (ServeLoop). Only the queue costs memory here.
 void ChainSync::Impl::Handle(PeerId id, const wire::GetData& getdata, Effects& fx) {
   Peer& peer = *FindPeer(id);
-  std::vector<wire::InvItem> refused;
-  for (const auto& item : getdata.items) {
-    if (peer.getdata_queue.size() >= kMaxQueuedGetData) {
-      refused.push_back(item);
-    } else {
-      peer.getdata_queue.push_back(item);
-    }
+  const size_t room = kMaxQueuedGetData - std::min(kMaxQueuedGetData, peer.getdata_queue.size());
+  const size_t taken = std::min(room, getdata.items.size());
+  peer.getdata_queue.insert(peer.getdata_queue.end(), getdata.items.begin(),
+                            getdata.items.begin() + static_cast<ptrdiff_t>(taken));
+  // Entries beyond the queue are dropped without an answer (no honest peer has 5,000 requests
+  // outstanding; a notfound for each would be megabytes we queue for a peer that may not read).
+  if (taken < getdata.items.size()) {
+    DebugLog(id, fmt::format("getdata queue full: {} entries dropped", getdata.items.size() - taken));
   }
-  if (!refused.empty()) DebugLog(id, fmt::format("getdata queue full: {} entries refused", refused.size()));
-  SendInChunks<wire::NotFound>(id, std::move(refused), fx.sends);
   if (!peer.getdata_queue.empty() && serve_ready_.insert(id).second) serve_cv_.NotifyOne();
+  (void)fx;
 }
 
 void ChainSync::Impl::OnSendDrained(PeerId id) {
@@ -387,8 +389,11 @@ void ChainSync::Impl::Handle(PeerId id, const wire::SendHeaders&, Effects&) {
 
 void ChainSync::Impl::Handle(PeerId id, const wire::MemPool&, Effects& fx) {
   Peer& peer = *FindPeer(id);
+  if (!peer.relay_txs) return;
   std::vector<wire::InvItem> items;
+  // The best-paying kMaxMempoolInv only: a full pool would be tens of MB of inv for one request.
   for (const auto& txid : chain_.MempoolTxids()) {
+    if (items.size() >= kMaxMempoolInv) break;
     if (peer.known.Insert(txid)) items.push_back({wire::InvType::kTx, txid});
   }
   SendInChunks<wire::Inv>(id, std::move(items), fx.sends);

@@ -171,7 +171,7 @@ ChainSync::Impl::HeadersPlan ChainSync::Impl::PlanHeaders(const crypto::ArithUin
   crypto::ArithUint256 work = parent_work;
   for (const auto& header : chain) work += consensus::BlockWork(header.bits);
   if (work >= chain_.AntiDosWorkThreshold()) return HeadersPlan::kStore;
-  if (full && chain.size() + wire::kMaxHeadersEntries <= kMaxHeldHeaders) return HeadersPlan::kHold;
+  if (full && chain.size() <= kMaxHeldHeaders) return HeadersPlan::kHold;
   return HeadersPlan::kDrop;
 }
 

@@ -160,6 +160,15 @@ void PeerDatabase::Erase(const wire::NetAddress& address) {
 }
 
 void PeerDatabase::PutBan(const BanEntry& ban) {
+  // Bounded: at the cap, the ban that expires first makes room (an attacker with many addresses
+  // earns many bans; memory must not follow).
+  while (!bans_.contains(ban.subnet) && bans_.size() >= options_.max_bans) {
+    auto first = std::min_element(bans_.begin(), bans_.end(), [](const auto& a, const auto& b) {
+      return a.second.ban_until < b.second.ban_until;
+    });
+    if (bans_column_) (void)bans_column_->Delete(util::AsBytes(first->first.ToString()));
+    bans_.erase(first);
+  }
   bans_[ban.subnet] = ban;
   if (!bans_column_) return;
   if (auto put = bans_column_->Put(util::AsBytes(ban.subnet.ToString()), EncodeBanEntry(ban));

@@ -69,6 +69,8 @@ class PeerDatabase {
     uint64_t max_failures_without_success = 10;
     // A peer found on another chain is not selected for outbound connections for this long.
     std::chrono::seconds wrong_chain_backoff{7 * 24 * 3600};
+    // Ban entries kept at most; at the cap the one expiring first is dropped for a new one.
+    size_t max_bans = 50'000;
   };
 
   struct Stats {

@@ -349,5 +349,18 @@ TEST_F(PeerDatabaseTest, WrongChainMarkSurvivesReopenAndStallsCostALittle) {
   EXPECT_TRUE(reopened.IsWrongChain(Ip("10.0.0.7")));
 }
 
+TEST_F(PeerDatabaseTest, BanTableIsBoundedAndTheFirstToExpireMakesRoom) {
+  auto options = Opts();
+  options.max_bans = 3;
+  PeerDatabase db(options);
+  for (int i = 1; i <= 5; ++i) {
+    db.Ban(*Subnet::Parse("10.0.0." + std::to_string(i)), std::chrono::seconds(1000 * i));
+  }
+  EXPECT_EQ(db.GetBannedCount(), 3u);
+  EXPECT_FALSE(db.IsBanned(Ip("10.0.0.1")));
+  EXPECT_FALSE(db.IsBanned(Ip("10.0.0.2")));
+  EXPECT_TRUE(db.IsBanned(Ip("10.0.0.5")));
+}
+
 }  // namespace
 }  // namespace parthenon::p2p

@@ -68,7 +68,7 @@ TEST(MessagesTest, CommandTableNamesEveryAlternative) {
   EXPECT_EQ(MaxPayloadSize("ping"), 8u);
   EXPECT_EQ(MaxPayloadSize("version"), 1024u);
   EXPECT_EQ(MaxPayloadSize("whatever"), kMaxProtocolMessageLength);  // Core's 4 MB rule
-  EXPECT_EQ(MaxPayloadSize("tx"), kMaxProtocolMessageLength);
+  EXPECT_EQ(MaxPayloadSize("tx"), 400'000u);  // the standard transaction weight
   EXPECT_GT(MaxPayloadSize("block"), kMaxProtocolMessageLength);
 }
 

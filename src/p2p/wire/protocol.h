@@ -86,7 +86,11 @@ inline constexpr uint32_t kMaxRejectSize = static_cast<uint32_t>(
 // A transaction can be no larger than a block.
 // Bitcoin Core's MAX_PROTOCOL_MESSAGE_LENGTH: the cap of every message but `block`.
 inline constexpr uint32_t kMaxProtocolMessageLength = 4'000'000;
-inline constexpr uint32_t kMaxTxMessageSize = kMaxProtocolMessageLength;
+// `tx`: a transaction's serialized size is at most its weight, and no node relays one above the
+// standard weight (400,000, Bitcoin Core's MAX_STANDARD_TX_WEIGHT and our mempool's limit), so a
+// larger `tx` message is refused at its header: decoding one costs up to ~23x its size in memory
+// (1,000 witness items per input). Bigger transactions still arrive inside blocks.
+inline constexpr uint32_t kMaxTxMessageSize = 400'000;
 // BIP155 addrv2: entries of u32 time, CompactSize services, u8 network id, var-bytes address
 // (at most 512 bytes), u16 port.
 inline constexpr size_t kMaxAddrV2AddressSize = 512;
