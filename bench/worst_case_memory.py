@@ -24,8 +24,9 @@ block holding them: the largest block the wallet can practically fill), reads Vm
                     decoded Transaction (about 92 MB per message), each with a fresh lock time
                     so no two are the same transaction
 
-Each group connects from its own 127.0.0.x source addresses (at most 3 per address: the
-per-IP inbound limit stays in force and no peer is whitelisted). While the attack runs for
+Peers connect from 127.0.0.10, .11, ... (3 per address, as if the per-IP inbound limit applied;
+the daemon exempts loopback from it anyway) and none is whitelisted, so bans and misbehaviour
+scores apply as to any peer; a dropped attacker reconnects and attacks again. While the attack runs for
 --duration seconds the script samples VmRSS and VmHWM of the daemon every 0.5 s and checks
 that RPC `getblockcount` and `GET /metrics` still answer. It prints one row per group (what it
 did, connections made and dropped, bytes sent) and the node's figures: RSS before, peak
@@ -414,7 +415,7 @@ def attack(node, args):
         stats = Stats()
         members = []
         for i in range(count):
-            source_ip = f"127.0.0.{10 + peer // 3}"  # 3 per IP: the per-IP inbound limit
+            source_ip = f"127.0.0.{10 + peer // 3}"  # 3 per IP, as the per-IP inbound limit
             peer += 1
             kwargs = {}
             if cls is GetDataFlood:
