@@ -218,18 +218,34 @@ class Session {
   // sender whose buffer is complete is never paused (it only has to send), so a staller that
   // sits on a full buffer runs out of time and frees its share; honest senders waiting for
   // budget are not dropped for the wait.
+  //
+  // The growth the next read may cause (the decoder at most doubles its buffer, by at least one
+  // read, up to the announced length) is reserved in the total before reading, so all sessions
+  // together never hold more than the budget; TrackPartialPayload settles the reservation.
   asio::awaitable<std::optional<Ending>> WaitForPayloadBudget() {
     asio::steady_timer wait(h_->strand);
     const auto budget = static_cast<int64_t>(options_.max_buffered_payload_bytes);
-    while (decoder_.in_payload() && decoder_.payload_capacity() < decoder_.payload_length() &&
-           manager_.buffered_payload_bytes.load() > budget) {
+    for (;;) {
+      if (!decoder_.in_payload() || decoder_.payload_capacity() >= decoder_.payload_length()) {
+        co_return std::nullopt;
+      }
+      const size_t capacity = decoder_.payload_capacity();
+      const auto growth = static_cast<int64_t>(
+          std::min<size_t>(decoder_.payload_length(), std::max(2 * capacity, capacity + kReadBufferSize)) -
+          capacity);
+      const int64_t reserved = accounted_payload_ - static_cast<int64_t>(capacity);
+      if (reserved >= growth) co_return std::nullopt;  // already reserved
+      if (manager_.buffered_payload_bytes.load() + growth - reserved <= budget) {
+        manager_.buffered_payload_bytes += growth - reserved;
+        accounted_payload_ = static_cast<int64_t>(capacity) + growth;
+        co_return std::nullopt;
+      }
       const auto before = steady_clock::now();
       wait.expires_after(std::chrono::milliseconds(20));
       auto [ec] = co_await wait.async_wait(kAsTuple);
       if (ec) co_return FromError(ec);
       if (partial_deadline_) *partial_deadline_ += steady_clock::now() - before;
     }
-    co_return std::nullopt;
   }
 
   // Bitcoin Core's fPauseSend: while our queue to the peer holds more than half its byte cap,

@@ -51,7 +51,7 @@ constexpr size_t kMaxQueuedGetData = 5000;
 // Core serves one block per turn and stops while the send buffer is full), and only while all
 // send queues together hold less than the global budget (bounds memory over every peer).
 constexpr size_t kServeBudgetBytes = 1 << 20;
-constexpr size_t kServeGlobalBudgetBytes = 128 << 20;
+constexpr size_t kServeGlobalBudgetBytes = 64 << 20;
 // One serving turn: at most one block, or this many transactions.
 constexpr size_t kMaxTxPerTurn = 1000;
 // `mempool` is answered with at most this many txids (Core answers only NODE_BLOOM peers).
@@ -126,6 +126,12 @@ void ChainSync::Impl::OnTransactionAccepted(const primitives::Transaction& tx) {
 void ChainSync::Impl::FlushTransactionAnnouncements(Effects& fx) {
   for (auto& [id, peer] : peers_) {
     if (peer.tx_queue.empty()) continue;
+    // A peer that does not read what we already queued misses these announcements (it asks
+    // with `mempool` or learns them from others); nothing accumulates for it.
+    if (network_.SendQueueBytes(id).value_or(0) > kServeBudgetBytes) {
+      peer.tx_queue.clear();
+      continue;
+    }
     std::vector<wire::InvItem> items;
     for (const auto& a : peer.tx_queue) {
       if (a.fee_per_kvb < peer.fee_filter) continue;
