@@ -67,7 +67,7 @@ inline constexpr double kMinPayloadBytesPerSecond = 100'000;
 inline constexpr size_t kMaxBufferedPayloadBytes = 64 * 1024 * 1024;
 // Bitcoin Core's fPauseSend: the reader stops taking a peer's requests while our queue to it
 // holds more than this, and resumes below a quarter of it.
-inline constexpr size_t kPauseReadingSendBytes = 1024 * 1024;
+inline constexpr size_t kPauseReadingSendBytes = 512 * 1024;
 
 // Bytes read from the socket per read call (the session's only fixed-size buffer).
 inline constexpr size_t kReadBufferSize = 8 * 1024;

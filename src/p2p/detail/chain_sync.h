@@ -70,8 +70,8 @@ class ChainSync::Impl {
     explicit Peer(const Options& options, int32_t start_height)
         : best_height(start_height),
           known(options.known_inventory_per_peer),
-          failed(1024),
-          stalled(1024) {}
+          failed(256),
+          stalled(256) {}
     bool prefers_headers = false;   // sent `sendheaders`
     bool relay_txs = true;          // VERSION relay flag: false = no transaction inv to it
     bool wtxid_relay = false;       // BIP339: announce and request transactions by wtxid

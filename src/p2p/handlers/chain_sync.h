@@ -78,7 +78,7 @@ class ChainSync {
     size_t recent_inventory = 50'000;       // recently seen blocks and transactions
     size_t known_inventory_per_peer = 5'000;
     size_t validation_queue = 1024;         // blocks/transactions waiting; more are dropped
-    size_t validation_queue_bytes = 32 << 20;  // ... and the memory they occupy together
+    size_t validation_queue_bytes = 16 << 20;  // ... and the memory they occupy together
     // Unsolicited non-connecting announcements tolerated (then kUnconnectingHeaders: the link is
     // closed without penalty).
     int max_unconnecting_headers = 8;

@@ -14,7 +14,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Low-work headers held per peer while it sends more (80 bytes each: 320 KB at most).
+// Low-work headers per peer: a held chain plus the batch continuing it stay within this (80 bytes
+// each: 320 KB), so at most 2,000 are held between messages.
 constexpr size_t kMaxHeldHeaders = 2 * wire::kMaxHeadersEntries;
 
 bool Blames(const chain::Error& error) {
@@ -171,7 +172,7 @@ ChainSync::Impl::HeadersPlan ChainSync::Impl::PlanHeaders(const crypto::ArithUin
   crypto::ArithUint256 work = parent_work;
   for (const auto& header : chain) work += consensus::BlockWork(header.bits);
   if (work >= chain_.AntiDosWorkThreshold()) return HeadersPlan::kStore;
-  if (full && chain.size() <= kMaxHeldHeaders) return HeadersPlan::kHold;
+  if (full && chain.size() + wire::kMaxHeadersEntries <= kMaxHeldHeaders) return HeadersPlan::kHold;
   return HeadersPlan::kDrop;
 }
 
