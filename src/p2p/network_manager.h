@@ -223,8 +223,10 @@ class NetworkManager {
   [[nodiscard]] NetResult<bool> ReloadTlsCertificate();
 
   using PeerCallback = std::function<void(const PeerInfo&)>;
-  using BlockCallback = std::function<void(PeerId, const primitives::Block&)>;
-  using TransactionCallback = std::function<void(PeerId, const primitives::Transaction&)>;
+  // Blocks and transactions are handed over (moved): a callback may keep them without a copy. A
+  // callback taking `const primitives::Block&` works as well.
+  using BlockCallback = std::function<void(PeerId, primitives::Block&&)>;
+  using TransactionCallback = std::function<void(PeerId, primitives::Transaction&&)>;
   using MessageCallback = std::function<void(PeerId, const wire::Message&)>;
   // REQUIRES: before Start().
   void SetOnBlock(BlockCallback callback);

@@ -369,7 +369,9 @@ class Session {
     return Ending{DisconnectReason::kTlsUpgrade, "peer accepts TLS; reconnecting over TLS"};
   }
 
-  std::optional<Ending> Dispatch(const wire::Message& message) {
+  // `message` is consumed: a block or transaction is moved to its callback (after the observers
+  // saw it), so a large decoded block exists once, not twice.
+  std::optional<Ending> Dispatch(wire::Message& message) {
     return std::visit(
         Overloaded{
             [&](const wire::Ping& ping) -> std::optional<Ending> {
@@ -387,14 +389,14 @@ class Session {
             },
             [&](const wire::Version&) { return Duplicate(message); },
             [&](const wire::Verack&) { return Duplicate(message); },
-            [&](const wire::BlockMessage& block) -> std::optional<Ending> {
-              if (manager_.on_block) manager_.on_block(h_->id, block.block);
+            [&](wire::BlockMessage& block) -> std::optional<Ending> {
               NotifyObservers(message);
+              if (manager_.on_block) manager_.on_block(h_->id, std::move(block.block));
               return std::nullopt;
             },
-            [&](const wire::TxMessage& tx) -> std::optional<Ending> {
-              if (manager_.on_transaction) manager_.on_transaction(h_->id, tx.tx);
+            [&](wire::TxMessage& tx) -> std::optional<Ending> {
               NotifyObservers(message);
+              if (manager_.on_transaction) manager_.on_transaction(h_->id, std::move(tx.tx));
               return std::nullopt;
             },
             [&](const auto&) -> std::optional<Ending> {

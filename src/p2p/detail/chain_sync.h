@@ -35,8 +35,8 @@ class ChainSync::Impl {
   void OnPeerConnected(const PeerInfo& info) EXCLUDES(mutex_);
   void OnPeerDisconnected(const PeerInfo& info) EXCLUDES(mutex_);
   void OnMessage(PeerId peer, const wire::Message& message) EXCLUDES(mutex_);
-  void OnBlock(PeerId peer, const primitives::Block& block) EXCLUDES(mutex_);
-  void OnTransaction(PeerId peer, const primitives::Transaction& tx) EXCLUDES(mutex_);
+  void OnBlock(PeerId peer, primitives::Block block) EXCLUDES(mutex_);
+  void OnTransaction(PeerId peer, primitives::Transaction tx) EXCLUDES(mutex_);
   void OnNewTip(const chain::ChainTip& tip) EXCLUDES(mutex_);
   void OnTransactionAccepted(const primitives::Transaction& tx) EXCLUDES(mutex_);
   void OnSendDrained(PeerId peer) EXCLUDES(mutex_);

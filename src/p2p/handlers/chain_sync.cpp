@@ -137,7 +137,7 @@ void ChainSync::Impl::OnMessage(PeerId peer, const wire::Message& message) {
   Flush(fx);
 }
 
-void ChainSync::Impl::OnBlock(PeerId peer, const primitives::Block& block) {
+void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
   const auto hash = block.header.Hash();
   Effects fx;
   {
@@ -150,11 +150,12 @@ void ChainSync::Impl::OnBlock(PeerId peer, const primitives::Block& block) {
     const bool requested = block_requests_.Remove(hash) || refetch_.contains(hash);
     if (refetch_.erase(hash) > 0) {
       // A fresh copy of a block whose stored data was damaged: SubmitBlock stores it again.
-      Enqueue({peer, block, true, MemoryOf(block)});
+      const size_t bytes = MemoryOf(block);
+      Enqueue({peer, std::move(block), true, bytes});
     } else if (received_.Contains(hash) || recent_.Contains(hash)) {
       ++counters_.duplicate_blocks;
       DebugLog(peer, "sent a block we already have: " + hash.ToHex());
-    } else if (Enqueue({peer, block, requested, MemoryOf(block)})) {
+    } else if (const size_t bytes = MemoryOf(block); Enqueue({peer, std::move(block), requested, bytes})) {
       received_.Insert(hash);
       ++counters_.blocks_received;
     }
@@ -163,7 +164,7 @@ void ChainSync::Impl::OnBlock(PeerId peer, const primitives::Block& block) {
   Flush(fx);
 }
 
-void ChainSync::Impl::OnTransaction(PeerId peer, const primitives::Transaction& tx) {
+void ChainSync::Impl::OnTransaction(PeerId peer, primitives::Transaction tx) {
   const auto txid = primitives::Txid(tx);
   const auto wtxid = primitives::Wtxid(tx);
   util::MutexLock lock(mutex_);
@@ -177,7 +178,8 @@ void ChainSync::Impl::OnTransaction(PeerId peer, const primitives::Transaction& 
     tx_announcers_.erase(hash);
   }
   if (recent_.Contains(txid) || recent_rejects_.Contains(wtxid)) return;
-  if (Enqueue({peer, tx, true, MemoryOf(tx)})) ++counters_.transactions_received;
+  const size_t bytes = MemoryOf(tx);
+  if (Enqueue({peer, std::move(tx), true, bytes})) ++counters_.transactions_received;
 }
 
 bool ChainSync::Impl::Enqueue(Job job) {
@@ -350,11 +352,11 @@ ChainSync::ChainSync(NetworkManager& network, chain::Chainstate& chain, Options 
   network.SetOnMessage([weak](PeerId peer, const wire::Message& message) {
     if (auto self = weak.lock()) self->OnMessage(peer, message);
   });
-  network.SetOnBlock([weak](PeerId peer, const primitives::Block& block) {
-    if (auto self = weak.lock()) self->OnBlock(peer, block);
+  network.SetOnBlock([weak](PeerId peer, primitives::Block&& block) {
+    if (auto self = weak.lock()) self->OnBlock(peer, std::move(block));
   });
-  network.SetOnTransaction([weak](PeerId peer, const primitives::Transaction& tx) {
-    if (auto self = weak.lock()) self->OnTransaction(peer, tx);
+  network.SetOnTransaction([weak](PeerId peer, primitives::Transaction&& tx) {
+    if (auto self = weak.lock()) self->OnTransaction(peer, std::move(tx));
   });
   network.AddObserver({.on_send_drained = [weak](PeerId peer) {
     if (auto self = weak.lock()) self->OnSendDrained(peer);
