@@ -98,18 +98,24 @@ std::optional<int32_t> Chainstate::GetHeight(const crypto::Uint256& hash) const 
   return entry->height;
 }
 
+Result<const BlockIndexEntry*> Chainstate::Impl::StoredBlock(const crypto::Uint256& hash) const {
+  const BlockIndexEntry* entry = index.Find(hash);
+  if (entry == nullptr || !entry->HaveData()) return Fail(ErrorCode::kNotFound, hash.ToHex());
+  if (entry->DataCorrupt()) {
+    const auto why = corrupt_details.find(hash);
+    return Fail(ErrorCode::kCorruption, why != corrupt_details.end() ? why->second : hash.ToHex());
+  }
+  return entry;
+}
+
 Result<primitives::Block> Chainstate::GetBlock(const crypto::Uint256& hash) const {
   BlockIndexEntry copy;
   {
     util::MutexLock lock(impl_->mutex);
-    const BlockIndexEntry* entry = impl_->index.Find(hash);
-    if (entry == nullptr || !entry->HaveData()) return Fail(ErrorCode::kNotFound, hash.ToHex());
-    if (entry->DataCorrupt()) {
-      const auto why = impl_->corrupt_details.find(hash);
-      return Fail(ErrorCode::kCorruption, why != impl_->corrupt_details.end() ? why->second : hash.ToHex());
-    }
-    copy.hash = entry->hash;
-    copy.data_pos = entry->data_pos;
+    auto entry = impl_->StoredBlock(hash);
+    if (!entry) return std::unexpected(entry.error());
+    copy.hash = (*entry)->hash;
+    copy.data_pos = (*entry)->data_pos;
   }
   auto block = impl_->ReadBlock(&copy);  // the store is thread-safe; read outside the lock
   if (!block && block.error().code == ErrorCode::kCorruption) impl_->ReportDataCorrupt(hash, block.error());
@@ -143,13 +149,9 @@ Result<util::Bytes> Chainstate::GetBlockRecord(const crypto::Uint256& hash) cons
   storage::FilePos pos;
   {
     util::MutexLock lock(impl_->mutex);
-    const BlockIndexEntry* entry = impl_->index.Find(hash);
-    if (entry == nullptr || !entry->HaveData()) return Fail(ErrorCode::kNotFound, hash.ToHex());
-    if (entry->DataCorrupt()) {
-      const auto why = impl_->corrupt_details.find(hash);
-      return Fail(ErrorCode::kCorruption, why != impl_->corrupt_details.end() ? why->second : hash.ToHex());
-    }
-    pos = entry->data_pos;
+    auto entry = impl_->StoredBlock(hash);
+    if (!entry) return std::unexpected(entry.error());
+    pos = (*entry)->data_pos;
   }
   auto bytes = impl_->blocks->ReadRecord(pos);  // the store is thread-safe; read outside the lock
   constexpr size_t kHeaderEnd = storage::kRecordHeaderSize + primitives::BlockHeader::kSize;

@@ -573,13 +573,8 @@ asio::awaitable<void> NetworkManager::Impl::DialLoop(std::shared_ptr<detail::Dia
 }
 
 NetResult<void> NetworkManager::Impl::DisconnectPeer(PeerId id) {
-  std::shared_ptr<PeerHandle> h;
-  {
-    util::MutexLock lock(mutex_);
-    auto it = peers_.find(id);
-    if (it == peers_.end()) return std::unexpected(NetError::kUnknownPeer);
-    h = it->second;
-  }
+  const auto h = Find(id);
+  if (!h) return std::unexpected(NetError::kUnknownPeer);
   RequestClose(h, {DisconnectReason::kRequested, "disconnect requested"});
   return {};
 }
@@ -602,18 +597,19 @@ size_t NetworkManager::Impl::PingAll() {
 
 NetResult<Judgement> NetworkManager::Impl::ReportMisbehavior(PeerId id,
                                                              const Misbehavior& misbehavior) {
-  std::shared_ptr<PeerHandle> h;
-  {
-    util::MutexLock lock(mutex_);
-    auto it = peers_.find(id);
-    if (it == peers_.end()) return std::unexpected(NetError::kUnknownPeer);
-    h = it->second;
-  }
+  const auto h = Find(id);
+  if (!h) return std::unexpected(NetError::kUnknownPeer);
   const Judgement judgement = Judge(*h, misbehavior);
   if (judgement.verdict != Verdict::kIgnore) {
     RequestClose(h, {judgement.reason, misbehavior.Describe()});
   }
   return judgement;
+}
+
+std::shared_ptr<PeerHandle> NetworkManager::Impl::Find(PeerId id) const {
+  util::MutexLock lock(mutex_);
+  auto it = peers_.find(id);
+  return it == peers_.end() ? nullptr : it->second;
 }
 
 bool NetworkManager::Impl::Refuses(const wire::NetAddress& address) const {
@@ -824,13 +820,8 @@ std::vector<PeerInfo> NetworkManager::Impl::GetPeers() const {
 }
 
 std::optional<PeerInfo> NetworkManager::Impl::GetPeer(PeerId id) const {
-  std::shared_ptr<PeerHandle> h;
-  {
-    util::MutexLock lock(mutex_);
-    auto it = peers_.find(id);
-    if (it == peers_.end()) return std::nullopt;
-    h = it->second;
-  }
+  const auto h = Find(id);
+  if (!h) return std::nullopt;
   return h->Snapshot();
 }
 
@@ -850,13 +841,8 @@ NetworkManager::Stats NetworkManager::Impl::GetStats() const {
 }
 
 NetResult<void> NetworkManager::Impl::SendFrame(PeerId id, transport::OutFrame frame) {
-  std::shared_ptr<PeerHandle> h;
-  {
-    util::MutexLock lock(mutex_);
-    auto it = peers_.find(id);
-    if (it == peers_.end()) return std::unexpected(NetError::kUnknownPeer);
-    h = it->second;
-  }
+  const auto h = Find(id);
+  if (!h) return std::unexpected(NetError::kUnknownPeer);
   {
     util::MutexLock lock(h->mutex);
     if (h->info.state != PeerState::kConnected) return std::unexpected(NetError::kNotConnected);
@@ -868,13 +854,8 @@ NetResult<void> NetworkManager::Impl::SendFrame(PeerId id, transport::OutFrame f
 }
 
 std::optional<size_t> NetworkManager::Impl::SendQueueBytes(PeerId id) const {
-  std::shared_ptr<PeerHandle> h;
-  {
-    util::MutexLock lock(mutex_);
-    auto it = peers_.find(id);
-    if (it == peers_.end()) return std::nullopt;
-    h = it->second;
-  }
+  const auto h = Find(id);
+  if (!h) return std::nullopt;
   util::MutexLock lock(h->mutex);
   return h->queue.bytes();
 }
@@ -882,13 +863,7 @@ std::optional<size_t> NetworkManager::Impl::SendQueueBytes(PeerId id) const {
 NetResult<void> NetworkManager::Impl::Send(PeerId id, const wire::Message& message) {
   {
     // Counted before the request leaves, so its answer is never charged to the receive budget.
-    std::shared_ptr<PeerHandle> h;
-    {
-      util::MutexLock lock(mutex_);
-      auto it = peers_.find(id);
-      if (it != peers_.end()) h = it->second;
-    }
-    if (h) NoteRequest(*h, message);
+    if (const auto h = Find(id)) NoteRequest(*h, message);
   }
   return SendFrame(id, {EncodeShared(options_.magic, message),
                         static_cast<uint8_t>(message.index())});

@@ -103,6 +103,9 @@ struct Chainstate::Impl {
   uint32_t ExpectedBits(const BlockIndexEntry* prev) const;
   [[nodiscard]] Result<BlockIndexEntry*> AcceptHeader(const primitives::BlockHeader& header) REQUIRES(mutex);
   [[nodiscard]] Result<BlockOutcome> AcceptBlock(const primitives::Block& block) REQUIRES(mutex);
+  // The index entry of a block whose data we hold intact: kNotFound, or kCorruption (marked).
+  [[nodiscard]] Result<const BlockIndexEntry*> StoredBlock(const crypto::Uint256& hash) const
+      REQUIRES(mutex);
   // True if `header` is new, its parent is known, and the chain it ends has no more work than
   // the active tip (an unrequested such block is not stored).
   bool LowWork(const primitives::BlockHeader& header) const REQUIRES(mutex);

@@ -143,6 +143,8 @@ class NetworkManager::Impl {
       EXCLUDES(h->mutex);
   // The single decision point for misbehaviour (asks the policy, logs the verdict).
   Judgement Judge(detail::PeerHandle& h, const Misbehavior& misbehavior);
+  // The handle of a live session, or nullptr.
+  std::shared_ptr<detail::PeerHandle> Find(PeerId id) const EXCLUDES(mutex_);
   // The single admission check: true if connections with `address` are refused (banned).
   bool Refuses(const wire::NetAddress& address) const;
   // Counts the responses `message` asks h for (see PeerHandle::solicited_items).
