@@ -48,6 +48,23 @@ TEST(PeerRecordTest, RoundTripsEveryField) {
   EXPECT_FALSE(DecodePeerRecord(longer));
 }
 
+// Databases written before the wrong-chain mark (record version 1) still load.
+TEST(PeerRecordTest, VersionOneRecordsDecodeWithoutAWrongChainMark) {
+  PeerRecord r;
+  r.address = Ip("10.1.2.3", 8333);
+  r.score = 60;
+  r.wrong_chain_until = 99;
+  auto bytes = EncodePeerRecord(r);
+  ASSERT_EQ(bytes[0], std::byte{2});
+  bytes.resize(bytes.size() - 8);  // the version-2 field
+  bytes[0] = std::byte{1};
+  const auto decoded = DecodePeerRecord(bytes);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->wrong_chain_until, 0);
+  EXPECT_EQ(decoded->address, r.address);
+  EXPECT_EQ(decoded->score, 60);
+}
+
 TEST(PeerRecordTest, RejectsScoreOutOfRange) {
   PeerRecord r;
   r.score = 101;
