@@ -167,7 +167,11 @@ class Session {
             m.detail = "not our network's v1 magic (v2 transport attempt or another network)";
           }
           if (auto end = Misbehaved(m)) co_return *end;
-          if (decoder_.failed()) co_return Ending{DisconnectReason::kMisbehavior, m.Describe()};
+          if (decoder_.failed()) {  // the stream cannot resynchronise, whatever the policy said
+            const DisconnectReason reason = RuleFor(m.kind).reason;
+            co_return Ending{reason == DisconnectReason::kNone ? DisconnectReason::kMisbehavior : reason,
+                             m.Describe()};
+          }
           continue;
         }
         if (!*next) break;  // Feed took everything: need more bytes
