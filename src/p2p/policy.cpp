@@ -87,6 +87,7 @@ Judgement PeerPolicy::Judge(const PeerContext& peer, const Misbehavior& misbehav
   if (misbehavior.kind == MisbehaviorKind::kUnresponsive && store_) {
     store_->RecordStall(peer.address);
   }
+  if (rule.weight == 0) return {Verdict::kIgnore, R::kNone, ScoreOf(peer.id)};  // logged only
   int score = 0;
   {
     util::MutexLock lock(mutex_);
@@ -94,7 +95,7 @@ Judgement PeerPolicy::Judge(const PeerContext& peer, const Misbehavior& misbehav
     accumulated = std::min(accumulated + rule.weight, 10 * kMisbehaviorThreshold);
     score = accumulated;
   }
-  if (rule.weight == 0 || score < kMisbehaviorThreshold) return {Verdict::kIgnore, R::kNone, score};
+  if (score < kMisbehaviorThreshold) return {Verdict::kIgnore, R::kNone, score};
   const Verdict verdict = Escalate(peer, rule, misbehavior);
   switch (verdict) {
     case Verdict::kIgnore: return {verdict, R::kNone, score};
