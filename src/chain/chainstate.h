@@ -156,15 +156,16 @@ class Chainstate {
   // SHA256d over every (key, value) of the UTXO set in key order, after a flush.
   [[nodiscard]] Result<crypto::Uint256> UtxoSetHash() const;
 
-  bool MempoolContains(const crypto::Uint256& txid) const;
-  // A pool transaction by txid, or by wtxid when `by_wtxid` (BIP339 relay), with its fee rate.
+  // By txid, or by wtxid when `by_wtxid` (BIP339 relay).
+  bool MempoolContains(const crypto::Uint256& hash, bool by_wtxid = false) const;
+  // A pool transaction (by txid, or by wtxid when `by_wtxid`) and its txid.
   struct MempoolTx {
     primitives::Transaction tx;
     crypto::Uint256 txid;
-    crypto::Uint256 wtxid;
-    int64_t fee_per_kvb = 0;  // base units per 1000 virtual bytes (BIP133 feefilter units)
   };
   std::optional<MempoolTx> MempoolLookup(const crypto::Uint256& hash, bool by_wtxid) const;
+  // A pool transaction's fee rate in base units per 1000 virtual bytes (BIP133 feefilter units).
+  std::optional<int64_t> MempoolFeeRate(const crypto::Uint256& txid) const;
   std::optional<primitives::Transaction> MempoolGet(const crypto::Uint256& txid) const;
   std::vector<crypto::Uint256> MempoolTxids() const;
   MempoolInfo GetMempoolInfo() const;

@@ -274,9 +274,9 @@ Result<crypto::Uint256> Chainstate::UtxoSetHash() const {
   return crypto::Sha256d(digest);
 }
 
-bool Chainstate::MempoolContains(const crypto::Uint256& txid) const {
+bool Chainstate::MempoolContains(const crypto::Uint256& hash, bool by_wtxid) const {
   util::MutexLock lock(impl_->mutex);
-  return impl_->pool_txs.Contains(txid);
+  return by_wtxid ? impl_->pool_txs.TxidOfWtxid(hash).has_value() : impl_->pool_txs.Contains(hash);
 }
 
 std::optional<primitives::Transaction> Chainstate::MempoolGet(const crypto::Uint256& txid) const {
@@ -293,8 +293,14 @@ std::optional<Chainstate::MempoolTx> Chainstate::MempoolLookup(const crypto::Uin
   if (by_wtxid) txid = impl_->pool_txs.TxidOfWtxid(hash);
   const MempoolEntry* entry = txid ? impl_->pool_txs.Get(*txid) : nullptr;
   if (entry == nullptr) return std::nullopt;
-  const int64_t fee_per_kvb = entry->vsize > 0 ? entry->fee * 1000 / entry->vsize : 0;
-  return MempoolTx{entry->tx, entry->txid, primitives::Wtxid(entry->tx), fee_per_kvb};
+  return MempoolTx{entry->tx, entry->txid};
+}
+
+std::optional<int64_t> Chainstate::MempoolFeeRate(const crypto::Uint256& txid) const {
+  util::MutexLock lock(impl_->mutex);
+  const MempoolEntry* entry = impl_->pool_txs.Get(txid);
+  if (entry == nullptr) return std::nullopt;
+  return entry->vsize > 0 ? entry->fee * 1000 / entry->vsize : 0;
 }
 
 std::vector<crypto::Uint256> Chainstate::MempoolTxids() const {

@@ -91,7 +91,7 @@ TEST(PeerRelayWireTest, FeeFilterAboveTheFeeRateSuppressesTheInvAndTheNodeSendsI
   const auto tx = SpendCoin(CoinbaseAt(a->node(), 1), 1000);
   ExpectAnnouncedOnlyTo(*a, tx, plain, filtered);
   // The filter is above the transaction's rate (BIP133 units: per 1000 vbytes).
-  EXPECT_LT(a->chain().MempoolLookup(primitives::Txid(tx), false)->fee_per_kvb, 1'000'000);
+  EXPECT_LT(*a->chain().MempoolFeeRate(primitives::Txid(tx)), 1'000'000);
 }
 
 TEST(PeerRelayWireTest, WtxidRelayPeerGetsMsgWtxAndCanFetchByWtxid) {

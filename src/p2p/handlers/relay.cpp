@@ -45,7 +45,7 @@ constexpr size_t kMaxAnnouncersPerTx = 8;
 // Transactions requested from one peer at a time; more announcements wait for other announcers
 // or a later inv (bounds what one peer's inv flood costs us).
 constexpr size_t kMaxTxRequestsPerPeer = 1000;
-// getdata entries waiting to be served per peer; more are answered with notfound at once.
+// getdata entries waiting to be served per peer; more are dropped without an answer.
 constexpr size_t kMaxQueuedGetData = 5000;
 // Serve a peer's next queued entry only while its send queue holds less than this (Bitcoin
 // Core serves one block per turn and stops while the send buffer is full), and only while all
@@ -109,9 +109,7 @@ void ChainSync::Impl::OnTransactionAccepted(const primitives::Transaction& tx) {
   const auto txid = primitives::Txid(tx);
   Announcement announcement{txid, primitives::Wtxid(tx), 0};
   // Called with only the chainstate's dispatch mutex held: the pool can be asked (before ours).
-  if (auto entry = chain_.MempoolLookup(txid, /*by_wtxid=*/false)) {
-    announcement.fee_per_kvb = entry->fee_per_kvb;
-  }
+  if (auto fee_rate = chain_.MempoolFeeRate(txid)) announcement.fee_per_kvb = *fee_rate;
   util::MutexLock lock(mutex_);
   recent_.Insert(txid);
   tx_announcers_.erase(txid);
@@ -169,7 +167,7 @@ void ChainSync::Impl::Handle(PeerId id, const wire::Inv& inv, Effects& fx) {
       if (by_wtxid != peer.wtxid_relay) continue;  // BIP339: the other kind is ignored
       peer.known.Insert(item.hash);
       if (recent_.Contains(item.hash) || recent_rejects_.Contains(item.hash) ||
-          chain_.MempoolLookup(item.hash, by_wtxid)) {
+          chain_.MempoolContains(item.hash, by_wtxid)) {
         continue;
       }
       auto& announcers = tx_announcers_[item.hash];
@@ -205,7 +203,7 @@ void ChainSync::Impl::RequestTransaction(const crypto::Uint256& txid, SteadyTime
 // getdata is served incrementally (as Bitcoin Core does): the entries wait in the peer's queue
 // and the serving thread answers them one block at a time while the peer's send queue has
 // room, reading stored bytes outside every lock (ServeLoop). Only the queue costs memory here.
-void ChainSync::Impl::Handle(PeerId id, const wire::GetData& getdata, Effects& fx) {
+void ChainSync::Impl::Handle(PeerId id, const wire::GetData& getdata, Effects&) {
   Peer& peer = *FindPeer(id);
   const size_t room = kMaxQueuedGetData - std::min(kMaxQueuedGetData, peer.getdata_queue.size());
   const size_t taken = std::min(room, getdata.items.size());
@@ -217,7 +215,6 @@ void ChainSync::Impl::Handle(PeerId id, const wire::GetData& getdata, Effects& f
     DebugLog(id, fmt::format("getdata queue full: {} entries dropped", getdata.items.size() - taken));
   }
   if (!peer.getdata_queue.empty() && serve_ready_.insert(id).second) serve_cv_.NotifyOne();
-  (void)fx;
 }
 
 void ChainSync::Impl::OnSendDrained(PeerId id) {

@@ -1,18 +1,13 @@
 #include "p2p/peerdb/peer_db_policy.h"
 
-#include "util/logging.h"
-
 namespace parthenon::p2p {
 
 bool PeerDbStore::IsBanned(const wire::NetAddress& address) const { return db_.IsBanned(address); }
 
-bool PeerDbStore::RecordViolation(const wire::NetAddress& address, std::string_view why) {
-  const auto canonical = db_.Canonical(address);
-  (void)db_.RecordProtocolViolation(canonical);
-  const auto record = db_.GetPeer(canonical);
-  util::Log(util::LogCategory::kPeerDb)
-      .debug("protocol violation {} by {} ({} so far)", why, address.HostString(),
-             record ? record->violations : 0);
+// `why` is logged by the network manager with the verdict (rate-limited); the database logs the
+// ban itself.
+bool PeerDbStore::RecordViolation(const wire::NetAddress& address, std::string_view) {
+  (void)db_.RecordProtocolViolation(db_.Canonical(address));
   return db_.IsBanned(address);
 }
 
