@@ -31,6 +31,7 @@ struct FilePos {
 };
 
 inline constexpr size_t kRecordHeaderSize = 12;
+inline constexpr size_t kRecordChecksumOffset = 8;
 
 class FlatFileStore {
  public:
@@ -55,7 +56,7 @@ class FlatFileStore {
   [[nodiscard]] Result<util::Bytes> Read(const FilePos& pos) const EXCLUDES(mutex_);
   // The whole checked record, header included (magic | length | checksum | payload): its
   // checksum is SHA256d(payload)[0..4], the P2P frame checksum of the payload, so a stored block
-  // is served by inserting the command field after the magic, without hashing it again.
+  // can be framed without hashing it again.
   [[nodiscard]] Result<util::Bytes> ReadRecord(const FilePos& pos) const EXCLUDES(mutex_);
 
   std::filesystem::path FilePath(uint32_t file) const;

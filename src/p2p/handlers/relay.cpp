@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "p2p/detail/chain_sync.h"
+#include "p2p/wire/frame.h"
 #include "storage/flat_file_store.h"
 #include "p2p/wire/protocol.h"
 
@@ -56,16 +57,6 @@ constexpr size_t kServeGlobalBudgetBytes = 64 << 20;
 constexpr size_t kMaxTxPerTurn = 1000;
 // `mempool` is answered with at most this many txids (Core answers only NODE_BLOOM peers).
 constexpr size_t kMaxMempoolInv = 5000;
-
-// A stored block record (storage::FlatFileStore: magic | length | checksum | payload) becomes the
-// `block` frame (magic | command | length | checksum | payload) by inserting the command field.
-util::Bytes FrameFromRecord(util::Bytes record) {
-  std::array<std::byte, wire::kCommandSize> command{};
-  const std::string_view name = wire::Name(wire::Command::kBlockMessage);
-  std::transform(name.begin(), name.end(), command.begin(), [](char c) { return std::byte(c); });
-  record.insert(record.begin() + wire::kMagicSize, command.begin(), command.end());
-  return record;
-}
 
 
 }  // namespace
@@ -360,13 +351,18 @@ bool ChainSync::Impl::ServeBlock(PeerId id, const wire::InvItem& item) {
     }
     return false;
   }
+  const util::ByteSpan payload = util::ByteSpan(*record).subspan(storage::kRecordHeaderSize);
   if (WantsWitness(item.type)) {
-    // The record is the frame without its command field: magic | length | checksum | payload.
-    // Inserting "block" after the magic makes it the frame (the checksum was verified on read).
-    return network_.SendFrame(id, wire::Command::kBlockMessage, FrameFromRecord(std::move(*record)))
+    // The record's checksum is the frame's (SHA256d of the same payload, verified on read).
+    std::array<std::byte, wire::kChecksumSize> checksum;
+    std::copy_n(record->begin() + storage::kRecordChecksumOffset, checksum.size(), checksum.begin());
+    const auto command = wire::Command::kBlockMessage;
+    return network_
+        .SendFrame(id, command,
+                   wire::EncodeFrame(chain_.params().magic, wire::Name(command), payload, checksum))
         .has_value();
   }
-  auto block = primitives::DecodeBlock(util::ByteSpan(*record).subspan(storage::kRecordHeaderSize));
+  auto block = primitives::DecodeBlock(payload);
   if (!block) return false;
   return network_.Send(id, wire::BlockMessage{std::move(*block), primitives::WitnessMode::kExclude})
       .has_value();

@@ -22,14 +22,13 @@ bool IsValidCommandName(std::string_view command) {
 
 // Fills the header in front of an already written payload.
 void WriteHeader(util::MutableByteSpan header, const Magic& magic, std::string_view command,
-                 util::ByteSpan payload) {
+                 util::ByteSpan payload, const std::array<std::byte, kChecksumSize>& checksum) {
   assert(IsValidCommandName(command));
   assert(payload.size() <= kMaxMessageSize);
   std::memcpy(header.data(), magic.data(), kMagicSize);
   std::memset(header.data() + kCommandOffset, 0, kCommandSize);
   std::memcpy(header.data() + kCommandOffset, command.data(), command.size());
   util::WriteLE<uint32_t>(header.data() + kLengthOffset, static_cast<uint32_t>(payload.size()));
-  const auto checksum = Checksum(payload);
   std::memcpy(header.data() + kChecksumOffset, checksum.data(), kChecksumSize);
 }
 
@@ -52,9 +51,14 @@ std::optional<std::string_view> ParseCommandField(std::span<const std::byte, kCo
 }
 
 util::Bytes EncodeFrame(const Magic& magic, std::string_view command, util::ByteSpan payload) {
+  return EncodeFrame(magic, command, payload, Checksum(payload));
+}
+
+util::Bytes EncodeFrame(const Magic& magic, std::string_view command, util::ByteSpan payload,
+                        const std::array<std::byte, kChecksumSize>& checksum) {
   util::Bytes frame(kFrameHeaderSize + payload.size());
   std::copy(payload.begin(), payload.end(), frame.begin() + kFrameHeaderSize);
-  WriteHeader(frame, magic, command, payload);
+  WriteHeader(frame, magic, command, payload, checksum);
   return frame;
 }
 
@@ -65,7 +69,7 @@ util::Bytes EncodeFrame(const Magic& magic, const Message& message) {
   util::Bytes frame = out.Take();
   const util::ByteSpan payload = util::ByteSpan(frame).subspan(kFrameHeaderSize);
   WriteHeader(util::MutableByteSpan(frame).first(kFrameHeaderSize), magic, CommandName(message),
-              payload);
+              payload, Checksum(payload));
   return frame;
 }
 

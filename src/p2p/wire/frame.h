@@ -41,6 +41,10 @@ std::optional<std::string_view> ParseCommandField(std::span<const std::byte, kCo
 // A whole frame: header then payload.
 // REQUIRES: `command` is at most 12 printable ASCII bytes; `payload` is at most 32 MiB.
 util::Bytes EncodeFrame(const Magic& magic, std::string_view command, util::ByteSpan payload);
+// The same with a checksum already known (e.g. verified when a stored block was read).
+// REQUIRES: checksum == Checksum(payload).
+util::Bytes EncodeFrame(const Magic& magic, std::string_view command, util::ByteSpan payload,
+                        const std::array<std::byte, kChecksumSize>& checksum);
 // The frame carrying `message` (encoded in place: the payload is not copied).
 util::Bytes EncodeFrame(const Magic& magic, const Message& message);
 
