@@ -38,6 +38,11 @@ for node in a b; do
   fi
   [ "$(cli "$node" listbanned)" = "[]" ] || fail "$node banned someone: $(cli "$node" listbanned)"
 done
+# The log lines above are rate-limited, so also count connections: a accepted exactly the
+# plaintext link and its TLS redial, and nothing after.
+accepted=$(curl -s -u "$(cookie_auth a)" "http://127.0.0.1:$(rpc_port a)/metrics" |
+           sed -n 's/^parthenon_inbound_connections_accepted_total \([0-9]*\).*/\1/p')
+[ "$accepted" = 2 ] || fail "a accepted ${accepted:-?} connections from b, expected 2 (one reconnect is one too many)"
 score_field() {  # node, field: the value of `field` in the node's record(s) of 127.0.0.1
   cli "$1" getpeerscore 127.0.0.1 | tr -d ' \n' | grep -o "\"$2\":[0-9]*" | cut -d: -f2 | sort -n | tail -1
 }
