@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -74,9 +75,14 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 
   Result<util::Bytes> Read(uint64_t offset, size_t size) const override {
     util::Bytes out(size);
+    PARTHENON_TRY(ReadInto(offset, out));
+    return out;
+  }
+
+  Result<void> ReadInto(uint64_t offset, std::span<std::byte> out) const override {
     size_t done = 0;
-    while (done < size) {
-      const ssize_t n = ::pread(fd_, out.data() + done, size - done,
+    while (done < out.size()) {
+      const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
                                 static_cast<off_t>(offset + done));
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -89,8 +95,10 @@ class PosixRandomAccessFile final : public RandomAccessFile {
       }
       done += static_cast<size_t>(n);
     }
-    return out;
+    return {};
   }
+
+  int Descriptor() const override { return fd_; }
 
  private:
   const std::filesystem::path path_;
@@ -152,6 +160,13 @@ class PosixEnv final : public Env {
 };
 
 }  // namespace
+
+Result<void> RandomAccessFile::ReadInto(uint64_t offset, std::span<std::byte> out) const {
+  auto bytes = Read(offset, out.size());
+  if (!bytes) return std::unexpected(bytes.error());
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return {};
+}
 
 Env& DefaultEnv() {
   static PosixEnv env;

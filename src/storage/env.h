@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 
 #include "storage/error.h"
 #include "util/bytes.h"
@@ -32,6 +33,13 @@ class RandomAccessFile {
   virtual ~RandomAccessFile() = default;
   // Exactly `size` bytes at `offset`; kCorruption if the file ends first.
   [[nodiscard]] virtual Result<util::Bytes> Read(uint64_t offset, size_t size) const = 0;
+  // Exactly out.size() bytes at `offset` into `out` (no allocation); kCorruption if the file
+  // ends first. The default goes through Read().
+  [[nodiscard]] virtual Result<void> ReadInto(uint64_t offset, std::span<std::byte> out) const;
+  // The open descriptor, for the kernel to read from directly (sendfile(2)); -1 if this file has
+  // none (e.g. a wrapper that injects faults: its readers must go through Read). Valid while the
+  // object lives.
+  virtual int Descriptor() const { return -1; }
 };
 
 class Env {

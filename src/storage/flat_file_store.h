@@ -33,6 +33,17 @@ struct FilePos {
 inline constexpr size_t kRecordHeaderSize = 12;
 inline constexpr size_t kRecordChecksumOffset = 8;
 
+// A stored record's payload, checked against its stored checksum, to be sent straight from the
+// file (sendfile(2)) or by one read. It shares the store's open file, which stays open for as
+// long as the segment lives (the store may be gone by then). Thread-safe (pread only).
+struct RecordSegment {
+  std::shared_ptr<const RandomAccessFile> file;
+  uint64_t offset = 0;                  // of the payload in the file
+  uint32_t size = 0;                    // payload bytes
+  std::array<std::byte, 4> checksum{};  // SHA256d(payload)[0..4], as stored and as verified
+  util::Bytes prefix;                   // the payload's first bytes (as many as asked for)
+};
+
 class FlatFileStore {
  public:
   struct Options {
@@ -50,6 +61,11 @@ class FlatFileStore {
   // Appends one record. kDiskFull ("disk full: <dir>, N bytes free, writes stopped") if free
   // space is below the margin or the file system runs out.
   [[nodiscard]] Result<FilePos> Append(util::ByteSpan payload) EXCLUDES(mutex_);
+  // The same for a payload whose checksum is already known, e.g. a block as it arrived in a P2P
+  // frame (whose checksum, SHA256d(payload)[0..4], the frame decoder verified): stored as it
+  // came, without hashing it again. REQUIRES: checksum == SHA256d(payload)[0..4].
+  [[nodiscard]] Result<FilePos> Append(util::ByteSpan payload, const std::array<std::byte, 4>& checksum)
+      EXCLUDES(mutex_);
   // fdatasync of the file being appended to (earlier files were synced when they filled up).
   [[nodiscard]] Result<void> Sync() EXCLUDES(mutex_);
   // The payload at `pos`; kCorruption (naming file and offset) if the record does not check.
@@ -59,12 +75,26 @@ class FlatFileStore {
   // can be framed without hashing it again.
   [[nodiscard]] Result<util::Bytes> ReadRecord(const FilePos& pos) const EXCLUDES(mutex_);
 
+  // The record at `pos` as a segment of its file, after reading it once in small chunks and
+  // verifying its checksum (nothing of it is kept in memory but the first `prefix_bytes`).
+  // kCorruption (naming file and offset) for a truncated, mislabelled or damaged record, so a
+  // caller learns of damage before it sends anything. The bytes may still change on disk later;
+  // a sender then finds the file shorter than the segment and must abort the transfer.
+  [[nodiscard]] Result<RecordSegment> VerifiedSegment(const FilePos& pos, size_t prefix_bytes) const
+      EXCLUDES(mutex_);
+
   std::filesystem::path FilePath(uint32_t file) const;
 
  private:
   explicit FlatFileStore(Options options);
   [[nodiscard]] Result<void> OpenForAppend(uint32_t file) REQUIRES(mutex_);
-  [[nodiscard]] Result<RandomAccessFile*> Reader(uint32_t file) const REQUIRES(mutex_);
+  [[nodiscard]] Result<std::shared_ptr<const RandomAccessFile>> Reader(uint32_t file) const
+      EXCLUDES(mutex_);
+  // kCorruption unless `header` (kRecordHeaderSize bytes) is a record header for `pos`.
+  [[nodiscard]] Result<void> CheckHeader(util::ByteSpan header, const FilePos& pos) const;
+  // The error for a read at `pos`: kCorruption from the file means the record is truncated.
+  Error ReadError(Error error, const FilePos& pos) const;
+  std::string Where(const FilePos& pos) const;
   // A kDiskFull error (ENOSPC from the OS) restated with the free space (DiskFullError).
   Error WithSpace(Error error) const;
 
@@ -75,7 +105,8 @@ class FlatFileStore {
   mutable util::Mutex mutex_;
   uint32_t current_file_ GUARDED_BY(mutex_) = 0;
   std::unique_ptr<WritableFile> writer_ GUARDED_BY(mutex_);
-  mutable std::map<uint32_t, std::unique_ptr<RandomAccessFile>> readers_ GUARDED_BY(mutex_);
+  // Shared with the RecordSegments handed out; never closed while the store lives.
+  mutable std::map<uint32_t, std::shared_ptr<const RandomAccessFile>> readers_ GUARDED_BY(mutex_);
 };
 
 }  // namespace parthenon::storage
