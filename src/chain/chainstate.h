@@ -34,6 +34,7 @@
 #include "primitives/block.h"
 #include "storage/database.h"
 #include "storage/env.h"
+#include "storage/flat_file_store.h"
 #include "util/clock.h"
 
 namespace parthenon::chain {
@@ -143,6 +144,11 @@ class Chainstate {
   // header hash, without decoding the transactions; read outside the chainstate's locks.
   // kNotFound, kCorruption (file and offset named; the block is marked for re-fetch).
   [[nodiscard]] Result<util::Bytes> GetBlockRecord(const crypto::Uint256& hash) const;
+  // The same check as GetBlockRecord (record checksum and header hash), reading the block once in
+  // small chunks, and the block's payload as a segment of its file to send from there
+  // (storage::FlatFileStore::VerifiedSegment): memory use does not grow with the block. Same
+  // errors; damage found here is reported like any other (logged, marked, OnBlockDataCorrupt).
+  [[nodiscard]] Result<storage::RecordSegment> GetBlockSegment(const crypto::Uint256& hash) const;
   // Hashes of the active chain: tip, then back 1, 2, 4, ... ending with genesis.
   std::vector<crypto::Uint256> GetLocator() const;
   // Headers of the active chain after the first locator hash we have on it, up to `stop_hash`

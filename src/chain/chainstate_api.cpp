@@ -145,34 +145,57 @@ std::optional<std::string> Chainstate::StorageFault() const {
   return impl_->fatal->code == ErrorCode::kStorage ? impl_->fatal->detail : impl_->fatal->Message();
 }
 
-Result<util::Bytes> Chainstate::GetBlockRecord(const crypto::Uint256& hash) const {
+namespace {
+
+// Block `hash` as read by `read` (FlatFileStore::ReadRecord or VerifiedSegment), checked to be
+// that block: its first bytes (from `head`) must hash to it. Damage is reported. (`impl` is the
+// Chainstate::Impl, deduced.)
+template <class Impl, class Read, class Head>
+auto ReadStoredBlock(Impl& impl, const crypto::Uint256& hash, Read read, Head head)
+    -> Result<typename decltype(read(storage::FilePos{}))::value_type> {
   storage::FilePos pos;
   {
-    util::MutexLock lock(impl_->mutex);
-    auto entry = impl_->StoredBlock(hash);
+    util::MutexLock lock(impl.mutex);
+    auto entry = impl.StoredBlock(hash);
     if (!entry) return std::unexpected(entry.error());
     pos = (*entry)->data_pos;
   }
-  auto bytes = impl_->blocks->ReadRecord(pos);  // the store is thread-safe; read outside the lock
-  constexpr size_t kHeaderEnd = storage::kRecordHeaderSize + primitives::BlockHeader::kSize;
+  auto stored = read(pos);  // the store is thread-safe; read outside the lock
   std::optional<Error> damaged;
-  if (!bytes) {
-    if (bytes.error().code != storage::ErrorCode::kCorruption) {
-      return std::unexpected(Error::Storage(bytes.error()));
+  if (!stored) {
+    if (stored.error().code != storage::ErrorCode::kCorruption) {
+      return std::unexpected(Error::Storage(stored.error()));
     }
-    damaged = Error::Storage(bytes.error());
-  } else if (bytes->size() < kHeaderEnd ||
-             crypto::Sha256d(util::ByteSpan(*bytes).subspan(storage::kRecordHeaderSize,
-                                                            primitives::BlockHeader::kSize)) != hash) {
+    damaged = Error::Storage(stored.error());
+  } else if (const util::ByteSpan header = head(*stored);
+             header.size() < primitives::BlockHeader::kSize ||
+             crypto::Sha256d(header.first(primitives::BlockHeader::kSize)) != hash) {
     damaged = Error{ErrorCode::kCorruption, std::nullopt,
-                    impl_->blocks->FilePath(pos.file).string() + " offset " +
+                    impl.blocks->FilePath(pos.file).string() + " offset " +
                         std::to_string(pos.offset) + ": the record is not block " + hash.ToHex()};
   }
   if (damaged) {
-    impl_->ReportDataCorrupt(hash, *damaged);  // logged, counted, marked for re-fetch
+    impl.ReportDataCorrupt(hash, *damaged);  // logged, counted, marked for re-fetch
     return std::unexpected(*damaged);
   }
-  return std::move(*bytes);
+  return std::move(*stored);
+}
+
+}  // namespace
+
+Result<util::Bytes> Chainstate::GetBlockRecord(const crypto::Uint256& hash) const {
+  return ReadStoredBlock(
+      *impl_, hash, [&](const storage::FilePos& pos) { return impl_->blocks->ReadRecord(pos); },
+      [](const util::Bytes& record) { return util::ByteSpan(record).subspan(storage::kRecordHeaderSize); });
+}
+
+Result<storage::RecordSegment> Chainstate::GetBlockSegment(const crypto::Uint256& hash) const {
+  return ReadStoredBlock(
+      *impl_, hash,
+      [&](const storage::FilePos& pos) {
+        return impl_->blocks->VerifiedSegment(pos, primitives::BlockHeader::kSize);
+      },
+      [](const storage::RecordSegment& segment) { return util::ByteSpan(segment.prefix); });
 }
 
 std::optional<crypto::ArithUint256> Chainstate::GetChainWork(const crypto::Uint256& hash) const {

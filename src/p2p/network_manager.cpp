@@ -1,6 +1,7 @@
 // NetworkManager::Impl: the io_context and its threads, listeners and the accept loop,
 // add-node dialers, the peer registry, admission limits, queues and the misbehaviour decision
 // point. Sessions themselves are in session.cpp.
+#include "p2p/transport/zero_copy.h"
 #include "p2p/network_manager.h"
 
 #include <algorithm>
@@ -126,6 +127,8 @@ NetResult<void> NetworkManager::Impl::Start() {
   if (bad_whitelist_) return std::unexpected(NetError::kBadAddress);
   if (auto tls = StartTls(); !tls) return tls;
   auto& log = util::Log(util::LogCategory::kNet);
+  log.info("zero-copy: {}; stored blocks are sent {}", transport::ProbeZeroCopy().ToString(),
+           ZeroCopySend() ? "by sendfile on plaintext links" : "by copying (sendfile off or missing)");
   if (options_.listen) {
     for (const auto& bind : options_.bind_addresses) {
       asio::error_code ec;
@@ -364,7 +367,13 @@ transport::TlsStatus NetworkManager::Impl::GetTlsStatus() const {
     status.rotations = rotation_->rotations();
     status.expiring_soon = rotation_->expiring_soon();
   }
+  status.kernel_tls = transport::ProbeZeroCopy().ktls;
+  status.kernel_tls_openssl = transport::ProbeZeroCopy().ktls_openssl;
   return status;
+}
+
+bool NetworkManager::Impl::ZeroCopySend() const {
+  return options_.zero_copy_send && transport::ProbeZeroCopy().sendfile;
 }
 
 NetResult<bool> NetworkManager::Impl::ReloadTlsCertificate() {
@@ -660,7 +669,7 @@ bool NetworkManager::Impl::Enqueue(const std::shared_ptr<PeerHandle>& h,
     util::MutexLock lock(h->mutex);
     if (h->close_request) return false;
     wake_writer = h->queue.empty();
-    const auto size = static_cast<int64_t>(frame.bytes->size());
+    const auto size = static_cast<int64_t>(frame.size());
     if (h->queue.Push(std::move(frame))) {
       queued_send_bytes += size;
     } else {
@@ -929,6 +938,16 @@ NetResult<void> NetworkManager::SendFrame(PeerId id, wire::Command command, util
   return impl_->SendFrame(id, {std::make_shared<const util::Bytes>(std::move(frame)),
                                static_cast<uint8_t>(command)});
 }
+NetResult<void> NetworkManager::SendStoredPayload(
+    PeerId id, wire::Command command, const std::array<std::byte, wire::kFrameHeaderSize>& header,
+    transport::FileSegment payload) {
+  return impl_->SendFrame(id, {std::make_shared<const util::Bytes>(header.begin(), header.end()),
+                               static_cast<uint8_t>(command), std::move(payload)});
+}
+transport::ZeroCopyCapabilities NetworkManager::GetZeroCopy() const {
+  return transport::ProbeZeroCopy();
+}
+bool NetworkManager::ZeroCopySend() const { return impl_->ZeroCopySend(); }
 std::optional<size_t> NetworkManager::SendQueueBytes(PeerId id) const {
   return impl_->SendQueueBytes(id);
 }

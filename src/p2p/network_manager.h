@@ -27,7 +27,9 @@
 #include "p2p/peer.h"
 #include "p2p/policy.h"
 #include "p2p/timeouts.h"
+#include "p2p/transport/send_queue.h"
 #include "p2p/transport/tls_options.h"
+#include "p2p/transport/zero_copy.h"
 #include "p2p/wire/messages.h"
 #include "p2p/wire/protocol.h"
 #include "primitives/block.h"
@@ -125,6 +127,11 @@ class NetworkManager {
     // disconnects, never bans). Must outlive the manager.
     PeerPolicy* policy = nullptr;
 
+    // Stored blocks (SendStoredPayload) go from their file to the socket by sendfile(2) on
+    // plaintext links when the kernel offers it; false: they are read into memory and written
+    // like any other frame (the copy path, for comparison and as a fallback).
+    bool zero_copy_send = true;
+
     // TLS transport (docs/tls.md). mode != off adds NODE_TLS to `services`.
     transport::TlsOptions tls;
     // Sees every byte read from each peer's socket, as on the wire (ciphertext on TLS links);
@@ -206,6 +213,19 @@ class NetworkManager {
   // Sends a complete frame (header and payload) built elsewhere, e.g. from a stored block record.
   // REQUIRES: `frame` is a valid frame of `command` for this network.
   [[nodiscard]] NetResult<void> SendFrame(PeerId id, wire::Command command, util::Bytes frame);
+  // Sends a frame whose payload lives in a file (a stored block, checked before this call): the
+  // header from memory, then the payload straight from the file (sendfile(2) on plaintext
+  // links, one read into the TLS write otherwise). It is one entry of the peer's send queue, so
+  // it goes out in order with every other frame queued for the peer, and counts against the
+  // queue's caps with its full size.
+  // REQUIRES: `header` is the frame header of `command` for `payload`'s bytes (length, checksum).
+  [[nodiscard]] NetResult<void> SendStoredPayload(
+      PeerId id, wire::Command command, const std::array<std::byte, wire::kFrameHeaderSize>& header,
+      transport::FileSegment payload);
+  // What the kernel offers for zero-copy sends (getnetworkinfo, start-up log), and whether stored
+  // payloads are sent by sendfile here.
+  transport::ZeroCopyCapabilities GetZeroCopy() const;
+  bool ZeroCopySend() const;
   // Bytes waiting in the peer's send queue (nullopt if the peer is gone).
   std::optional<size_t> SendQueueBytes(PeerId id) const;
   // Bytes waiting in all send queues together (the getdata server's global budget).

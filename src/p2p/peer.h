@@ -121,6 +121,7 @@ struct PeerInfo {
   // Totals and per command (command name → stats); unknown commands are counted under their name
   // only in the totals and under "*other*" per command.
   uint64_t bytes_sent = 0;
+  uint64_t bytes_sent_by_sendfile = 0;  // of bytes_sent: stored payloads the kernel copied from files
   uint64_t bytes_received = 0;
   uint64_t messages_sent = 0;
   uint64_t messages_received = 0;

@@ -3,12 +3,14 @@
 // finish cancels the other two. Everything here is confined to the strand: no locks except the
 // PeerHandle's (shared with the manager).
 #include <fmt/format.h>
+#include <algorithm>
 #include <variant>
 
 #include "p2p/detail/manager.h"
 #include "p2p/detail/secure_channel.h"
 #include "p2p/handlers/handshake.h"
 #include "p2p/transport/rate_limiter.h"
+#include "p2p/transport/zero_copy.h"
 #include "p2p/wire/frame.h"
 
 namespace parthenon::p2p::detail {
@@ -460,14 +462,14 @@ class Session {
 
   asio::awaitable<Ending> WriteLoop() {
     std::vector<transport::OutFrame> batch;
-    std::vector<asio::const_buffer> buffers;
+    const bool use_sendfile = options_.zero_copy_send && transport::ProbeZeroCopy().sendfile;
     for (;;) {
       {
         util::MutexLock lock(h_->mutex);
         h_->queue.PopBatch(batch, kMaxBatchFrames, kMaxBatchBytes);
       }
       int64_t popped = 0;
-      for (const auto& frame : batch) popped += static_cast<int64_t>(frame.bytes->size());
+      for (const auto& frame : batch) popped += static_cast<int64_t>(frame.size());
       manager_.queued_send_bytes -= popped;
       if (batch.empty()) {
         h_->writer_wake.expires_at(steady_clock::time_point::max());
@@ -477,28 +479,38 @@ class Session {
         if (state.cancelled() != asio::cancellation_type::none) co_return FromError(ec);
         continue;
       }
-      buffers.clear();
-      for (const auto& frame : batch) buffers.push_back(asio::buffer(*frame.bytes));
       write_started_ = steady_clock::now();
       if (*write_started_ + options_.write_timeout < watchdog_wake_at_) h_->watchdog_wake.cancel();
-      auto [ec, n] = co_await stream_.Write(buffers);
+      auto [ec, n] = co_await stream_.WriteFrames(batch, use_sendfile);
       write_started_.reset();
-      if (ec) co_return FromError(ec);
+      if (ec) co_return FromWriteError(ec, batch);
       {
         util::MutexLock lock(h_->mutex);
         for (const auto& frame : batch) {
           auto& stats = h_->sent[frame.command_index];
           ++stats.messages;
-          stats.bytes += frame.bytes->size();
+          stats.bytes += frame.size();
         }
         h_->info.messages_sent += batch.size();
         h_->info.bytes_sent += n;
+        h_->info.bytes_sent_by_sendfile = stream_.sendfile_bytes();
         h_->info.last_send = options_.clock->Now();
       }
       batch.clear();
       WakeReaderIfDrained();
       NotifyIfDrained();
     }
+  }
+
+  // A failed write; one that carried a stored block may have found its file cut short after it
+  // was checked (the block store names the damage on the next read of it).
+  Ending FromWriteError(const asio::error_code& ec, const std::vector<transport::OutFrame>& batch) {
+    Ending ending = FromError(ec);
+    if (ec == std::errc::io_error &&
+        std::any_of(batch.begin(), batch.end(), [](const auto& frame) { return frame.file.has_value(); })) {
+      ending.detail = "a stored block could not be read while it was being sent";
+    }
+    return ending;
   }
 
   void NotifyIfDrained() {

@@ -84,6 +84,7 @@ json PeerToJson(const p2p::PeerInfo& peer) {
   out["subver"] = peer.user_agent;
   out["startingheight"] = peer.start_height;
   out["bytessent"] = peer.bytes_sent;
+  out["bytessent_sendfile"] = peer.bytes_sent_by_sendfile;
   out["bytesrecv"] = peer.bytes_received;
   out["msgssent"] = peer.messages_sent;
   out["msgsrecv"] = peer.messages_received;
@@ -104,6 +105,21 @@ json PeerToJson(const p2p::PeerInfo& peer) {
   out.update(TlsPeerJson(peer));  // encrypted, TLS version, cipher, peer key fingerprint
   return out;
 }
+
+namespace {
+
+// What the kernel offers for zero-copy sends, and how stored blocks are sent (docs/networking.md).
+json ZeroCopyJson(const p2p::NetworkManager& network) {
+  const auto found = network.GetZeroCopy();
+  return json{{"sendfile", found.sendfile},
+              {"splice", found.splice},
+              {"msg_zerocopy", found.msg_zerocopy},
+              {"ktls", found.ktls},
+              {"io_uring", found.io_uring},
+              {"stored_blocks", network.ZeroCopySend() ? "sendfile" : "copy"}};
+}
+
+}  // namespace
 
 void RegisterNetMethods(Dispatcher& dispatcher, p2p::NetworkManager& network) {
   auto no_params = [](const json& params) -> Result<void> { return Params(params, {}).CheckShape(); };
@@ -129,7 +145,8 @@ void RegisterNetMethods(Dispatcher& dispatcher, p2p::NetworkManager& network) {
                                      {"connections_out", stats.outbound},
                                      {"accepted", stats.accepted},
                                      {"refused_inbound", stats.refused_inbound},
-                                     {"localports", network.ListenPorts()}};
+                                     {"localports", network.ListenPorts()},
+                                     {"zerocopy", ZeroCopyJson(network)}};
                        }});
   dispatcher.Register({"getnettotals", "", "Bytes sent and received over all peers now connected.",
                        [&network, no_params](const json& params) -> Result<json> {

@@ -21,7 +21,11 @@ nlohmann::json StatusJson(const p2p::transport::TlsStatus& status) {
   nlohmann::json out = {{"mode", std::string(p2p::transport::ToString(status.mode))},
                         {"rotations", status.rotations},
                         {"verify_ca", status.verify_ca},
-                        {"pins", status.pins}};
+                        {"pins", status.pins},
+                        // Records are encrypted by OpenSSL in user space either way (docs/tls.md).
+                        {"kernel_tls", {{"kernel", status.kernel_tls},
+                                        {"openssl", status.kernel_tls_openssl},
+                                        {"in_use", false}}}};
   if (const auto& cert = status.certificate) {
     out["certificate"] = {{"subject", cert->subject},
                           {"issuer", cert->issuer},

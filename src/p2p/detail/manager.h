@@ -168,6 +168,8 @@ class NetworkManager::Impl {
   void RememberTlsPeer(const wire::NetAddress& address) EXCLUDES(mutex_);
   bool KnowsTlsPeer(const wire::NetAddress& address) const EXCLUDES(mutex_);
   transport::TlsStatus GetTlsStatus() const EXCLUDES(mutex_);
+  // Stored payloads go by sendfile(2) on plaintext links (Options::zero_copy_send and the kernel).
+  bool ZeroCopySend() const;
   NetResult<bool> ReloadTlsCertificate();
   // Debug line about a peer, rate-limited.
   template <class... Args>

@@ -337,32 +337,39 @@ size_t ChainSync::Impl::ServeTurn(PeerId id, const std::vector<wire::InvItem>& i
   return handled;
 }
 
-// Sends one stored block: its bytes as stored for MSG_WITNESS_BLOCK, re-encoded without witness
-// data for MSG_BLOCK (BIP144). false if we do not have it (or it is damaged: logged).
+// Sends one stored block: for MSG_WITNESS_BLOCK its bytes as stored, checked against the stored
+// checksum before anything is queued and then sent straight from the block file (the frame's
+// checksum is the record's); re-encoded without witness data for MSG_BLOCK (BIP144). false if we
+// do not have it or it is damaged (logged here; the chainstate marks it and asks for a re-fetch
+// through OnBlockDataCorrupt), and the caller answers notfound.
 bool ChainSync::Impl::ServeBlock(PeerId id, const wire::InvItem& item) {
-  auto record = chain_.GetBlockRecord(item.hash);
-  if (!record) {
-    if (record.error().code != chain::ErrorCode::kNotFound) {
-      if (auto suppressed = serve_error_limiter_.Allow()) {
-        util::Log(util::LogCategory::kSync)
-            .error("cannot serve block {} to peer={}: {} ({} similar suppressed)",
-                   item.hash.ToHex(), id, record.error().Message(), *suppressed);
-      }
+  auto log_failure = [&](const chain::Error& error) {
+    if (error.code == chain::ErrorCode::kNotFound) return;
+    if (auto suppressed = serve_error_limiter_.Allow()) {
+      util::Log(util::LogCategory::kSync)
+          .error("cannot serve block {} to peer={}: {} ({} similar suppressed)", item.hash.ToHex(),
+                 id, error.Message(), *suppressed);
     }
-    return false;
-  }
-  const util::ByteSpan payload = util::ByteSpan(*record).subspan(storage::kRecordHeaderSize);
+  };
   if (WantsWitness(item.type)) {
-    // The record's checksum is the frame's (SHA256d of the same payload, verified on read).
-    std::array<std::byte, wire::kChecksumSize> checksum;
-    std::copy_n(record->begin() + storage::kRecordChecksumOffset, checksum.size(), checksum.begin());
+    auto segment = chain_.GetBlockSegment(item.hash);
+    if (!segment) {
+      log_failure(segment.error());
+      return false;
+    }
     const auto command = wire::Command::kBlockMessage;
+    const auto header = wire::EncodeFrameHeader(chain_.params().magic, wire::Name(command),
+                                                segment->size, segment->checksum);
     return network_
-        .SendFrame(id, command,
-                   wire::EncodeFrame(chain_.params().magic, wire::Name(command), payload, checksum))
+        .SendStoredPayload(id, command, header, {std::move(segment->file), segment->offset, segment->size})
         .has_value();
   }
-  auto block = primitives::DecodeBlock(payload);
+  auto record = chain_.GetBlockRecord(item.hash);
+  if (!record) {
+    log_failure(record.error());
+    return false;
+  }
+  auto block = primitives::DecodeBlock(util::ByteSpan(*record).subspan(storage::kRecordHeaderSize));
   if (!block) return false;
   return network_.Send(id, wire::BlockMessage{std::move(*block), primitives::WitnessMode::kExclude})
       .has_value();

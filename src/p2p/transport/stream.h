@@ -3,9 +3,17 @@
 // observer sees every byte read from the socket as it arrived on the wire (ciphertext on TLS
 // links), for diagnostics and tests.
 //
+// Writes take queued frames (send_queue.h). A frame whose payload is a file segment (a stored
+// block) goes out as its header from memory and then, on a plaintext link, the payload by
+// sendfile(2) straight from the page cache into the socket; on a TLS link (or with sendfile off)
+// the payload is read once, into the buffer that the TLS layer encrypts.
+//
 // Internal to src/p2p. Confined to the session's strand (like the socket it owns).
 #pragma once
 
+#include <sys/sendfile.h>
+
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -14,6 +22,7 @@
 #include <vector>
 
 #include "p2p/detail/asio.h"
+#include "p2p/transport/send_queue.h"
 #include "p2p/transport/tls_context.h"
 
 namespace parthenon::p2p::transport {
@@ -93,18 +102,46 @@ class PeerStream {
     co_return co_await socket_.async_read_some(buffer, detail::kAsTuple);
   }
 
-  // Writes every buffer. On TLS the buffers are first gathered into one (the SSL layer would
-  // otherwise make one record and one system call per buffer).
-  asio::awaitable<std::tuple<asio::error_code, size_t>> Write(
-      const std::vector<asio::const_buffer>& buffers) {
-    if (!tls_) co_return co_await asio::async_write(socket_, buffers, detail::kAsTuple);
-    gather_.clear();
-    for (const auto& b : buffers) {
-      const auto* p = static_cast<const std::byte*>(b.data());
-      gather_.insert(gather_.end(), p, p + b.size());
+  // Writes every frame, in order; returns the bytes written. `use_sendfile`: file payloads on a
+  // plaintext link go by sendfile(2) (if their file has a descriptor); otherwise each is read
+  // once into the write buffer. On TLS everything is gathered into one buffer first (the SSL
+  // layer would otherwise make one record and one system call per buffer). A file that turns
+  // out shorter than its segment (truncated after it was checked) ends the write with an I/O
+  // error: part of the frame may be out, so the link cannot continue.
+  asio::awaitable<std::tuple<asio::error_code, size_t>> WriteFrames(std::span<const OutFrame> frames,
+                                                                   bool use_sendfile) {
+    size_t written = 0;
+    for (const auto& frame : frames) {
+      const bool by_kernel = frame.file && !tls_ && use_sendfile && frame.file->file->Descriptor() >= 0;
+      Append(*frame.bytes);
+      if (!frame.file) continue;
+      if (!by_kernel) {
+        if (tls_) {  // read straight into the buffer the TLS layer encrypts
+          const size_t at = gather_.size();
+          gather_.resize(at + frame.file->size);
+          if (!ReadSegment(*frame.file, std::span(gather_).subspan(at))) co_return Failed(written);
+          continue;
+        }
+        copy_.resize(frame.file->size);
+        if (!ReadSegment(*frame.file, copy_)) co_return Failed(written);
+        buffers_.push_back(asio::buffer(copy_));
+      }
+      auto [ec, n] = co_await Flush();
+      written += n;
+      if (ec) co_return std::tuple{ec, written};
+      if (by_kernel) {
+        auto [file_ec, file_n] = co_await SendFile(*frame.file);
+        written += file_n;
+        sendfile_bytes_ += file_n;
+        if (file_ec) co_return std::tuple{file_ec, written};
+      }
     }
-    co_return co_await asio::async_write(*tls_, asio::buffer(gather_), detail::kAsTuple);
+    auto [ec, n] = co_await Flush();
+    co_return std::tuple{ec, written + n};
   }
+
+  // Bytes WriteFrames has sent by sendfile(2) since the stream was made.
+  uint64_t sendfile_bytes() const { return sendfile_bytes_; }
 
   void Close() {
     asio::error_code ignored;
@@ -113,10 +150,77 @@ class PeerStream {
   }
 
  private:
+  // A write buffer larger than this is given back after use (an idle peer keeps little).
+  static constexpr size_t kKeepBufferBytes = 512 * 1024;
+  // One sendfile(2) call moves at most this much (the socket buffer takes less anyway).
+  static constexpr size_t kSendfileChunk = 1 << 20;
+
+  void Append(const util::Bytes& bytes) {
+    if (tls_) {
+      gather_.insert(gather_.end(), bytes.begin(), bytes.end());
+    } else {
+      buffers_.push_back(asio::buffer(bytes));
+    }
+  }
+
+  static bool ReadSegment(const FileSegment& segment, std::span<std::byte> out) {
+    return segment.file->ReadInto(segment.offset, out).has_value();
+  }
+
+  std::tuple<asio::error_code, size_t> Failed(size_t written) {
+    buffers_.clear();
+    gather_.clear();
+    return {std::make_error_code(std::errc::io_error), written};
+  }
+
+  // Writes what Append gathered.
+  asio::awaitable<std::tuple<asio::error_code, size_t>> Flush() {
+    std::tuple<asio::error_code, size_t> result{};
+    if (tls_ && !gather_.empty()) {
+      result = co_await asio::async_write(*tls_, asio::buffer(gather_), detail::kAsTuple);
+    } else if (!tls_ && !buffers_.empty()) {
+      result = co_await asio::async_write(socket_, buffers_, detail::kAsTuple);
+    }
+    buffers_.clear();
+    gather_.clear();
+    if (gather_.capacity() > kKeepBufferBytes) gather_ = {};
+    if (copy_.capacity() > kKeepBufferBytes) copy_ = {};
+    co_return result;
+  }
+
+  // The payload by sendfile(2) on the non-blocking socket: a partial write continues where it
+  // stopped once the socket is writable again.
+  asio::awaitable<std::tuple<asio::error_code, size_t>> SendFile(const FileSegment& segment) {
+    asio::error_code ec;
+    if (!socket_.native_non_blocking()) socket_.native_non_blocking(true, ec);
+    if (ec) co_return std::tuple{ec, size_t{0}};
+    auto offset = static_cast<off_t>(segment.offset);
+    size_t done = 0;
+    while (done < segment.size) {
+      const ssize_t n = ::sendfile(socket_.native_handle(), segment.file->Descriptor(), &offset,
+                                   std::min(segment.size - done, kSendfileChunk));
+      if (n > 0) {
+        done += static_cast<size_t>(n);
+        continue;
+      }
+      if (n == 0) co_return std::tuple{std::make_error_code(std::errc::io_error), done};  // file shrank
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        co_return std::tuple{asio::error_code(errno, asio::system_category()), done};
+      }
+      auto [wait_ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_write, detail::kAsTuple);
+      if (wait_ec) co_return std::tuple{wait_ec, done};
+    }
+    co_return std::tuple{asio::error_code{}, done};
+  }
+
   ObservedSocket socket_;
   std::shared_ptr<TlsContext> context_;
   std::optional<asio::ssl::stream<ObservedSocket&>> tls_;
-  std::vector<std::byte> gather_;
+  std::vector<asio::const_buffer> buffers_;  // plaintext: views of the frames being written
+  std::vector<std::byte> gather_;            // TLS: the bytes of the frames being written
+  std::vector<std::byte> copy_;              // plaintext without sendfile: a file payload
+  uint64_t sendfile_bytes_ = 0;
 };
 
 }  // namespace parthenon::p2p::transport

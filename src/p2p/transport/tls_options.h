@@ -65,6 +65,12 @@ struct TlsStatus {
   uint64_t rotations = 0;                      // certificate reloads since Start()
   bool verify_ca = false;                      // a CA bundle is configured
   size_t pins = 0;                             // network-wide pins
+  // Kernel TLS (transport/zero_copy.h): whether the kernel has the TLS ULP and OpenSSL was built
+  // with support for it. Records are always encrypted by OpenSSL in user space here (the
+  // sessions' TLS runs through Asio's memory-BIO engine, which cannot hand keys to the kernel),
+  // so a served block is read once into the buffer that OpenSSL encrypts.
+  bool kernel_tls = false;
+  bool kernel_tls_openssl = false;
 };
 
 }  // namespace parthenon::p2p::transport

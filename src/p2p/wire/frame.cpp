@@ -22,13 +22,13 @@ bool IsValidCommandName(std::string_view command) {
 
 // Fills the header in front of an already written payload.
 void WriteHeader(util::MutableByteSpan header, const Magic& magic, std::string_view command,
-                 util::ByteSpan payload, const std::array<std::byte, kChecksumSize>& checksum) {
+                 size_t payload_size, const std::array<std::byte, kChecksumSize>& checksum) {
   assert(IsValidCommandName(command));
-  assert(payload.size() <= kMaxMessageSize);
+  assert(payload_size <= kMaxMessageSize);
   std::memcpy(header.data(), magic.data(), kMagicSize);
   std::memset(header.data() + kCommandOffset, 0, kCommandSize);
   std::memcpy(header.data() + kCommandOffset, command.data(), command.size());
-  util::WriteLE<uint32_t>(header.data() + kLengthOffset, static_cast<uint32_t>(payload.size()));
+  util::WriteLE<uint32_t>(header.data() + kLengthOffset, static_cast<uint32_t>(payload_size));
   std::memcpy(header.data() + kChecksumOffset, checksum.data(), kChecksumSize);
 }
 
@@ -58,7 +58,7 @@ util::Bytes EncodeFrame(const Magic& magic, std::string_view command, util::Byte
                         const std::array<std::byte, kChecksumSize>& checksum) {
   util::Bytes frame(kFrameHeaderSize + payload.size());
   std::copy(payload.begin(), payload.end(), frame.begin() + kFrameHeaderSize);
-  WriteHeader(frame, magic, command, payload, checksum);
+  WriteHeader(frame, magic, command, payload.size(), checksum);
   return frame;
 }
 
@@ -69,8 +69,16 @@ util::Bytes EncodeFrame(const Magic& magic, const Message& message) {
   util::Bytes frame = out.Take();
   const util::ByteSpan payload = util::ByteSpan(frame).subspan(kFrameHeaderSize);
   WriteHeader(util::MutableByteSpan(frame).first(kFrameHeaderSize), magic, CommandName(message),
-              payload, Checksum(payload));
+              payload.size(), Checksum(payload));
   return frame;
+}
+
+std::array<std::byte, kFrameHeaderSize> EncodeFrameHeader(
+    const Magic& magic, std::string_view command, uint32_t payload_size,
+    const std::array<std::byte, kChecksumSize>& checksum) {
+  std::array<std::byte, kFrameHeaderSize> header;
+  WriteHeader(header, magic, command, payload_size, checksum);
+  return header;
 }
 
 size_t FrameDecoder::Feed(util::ByteSpan data) {
@@ -114,10 +122,14 @@ void FrameDecoder::TakePayload(util::ByteSpan bytes) {
     payload_.reserve(std::min<size_t>(payload_length_, std::max(needed, 2 * payload_.capacity())));
   }
   payload_.insert(payload_.end(), bytes.begin(), bytes.end());
+  payload_hash_.Write(bytes);
 }
 
 void FrameDecoder::FinishPayload() {
-  state_ = Checksum(payload_) == checksum_ ? State::kComplete : State::kBadChecksum;
+  const crypto::Digest first = payload_hash_.Finalize();  // resets the hasher
+  const crypto::Digest second = crypto::Sha256Hash(first);
+  state_ = std::equal(checksum_.begin(), checksum_.end(), second.begin()) ? State::kComplete
+                                                                          : State::kBadChecksum;
 }
 
 void FrameDecoder::Fail(Error error) {
@@ -131,6 +143,7 @@ void FrameDecoder::Reset() {
   command_.clear();
   payload_length_ = 0;
   payload_ = util::Bytes();
+  payload_hash_.Reset();
 }
 
 Result<std::optional<Frame>> FrameDecoder::Next() {

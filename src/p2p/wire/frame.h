@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/sha256.h"
 #include "p2p/wire/error.h"
 #include "p2p/wire/messages.h"
 #include "p2p/wire/protocol.h"
@@ -45,6 +46,11 @@ util::Bytes EncodeFrame(const Magic& magic, std::string_view command, util::Byte
 // REQUIRES: checksum == Checksum(payload).
 util::Bytes EncodeFrame(const Magic& magic, std::string_view command, util::ByteSpan payload,
                         const std::array<std::byte, kChecksumSize>& checksum);
+// The 24-byte header of a frame whose payload (`payload_size` bytes with `checksum`) is sent
+// from elsewhere, e.g. straight from a stored block's file. REQUIRES: a valid command name.
+std::array<std::byte, kFrameHeaderSize> EncodeFrameHeader(
+    const Magic& magic, std::string_view command, uint32_t payload_size,
+    const std::array<std::byte, kChecksumSize>& checksum);
 // The frame carrying `message` (encoded in place: the payload is not copied).
 util::Bytes EncodeFrame(const Magic& magic, const Message& message);
 
@@ -66,6 +72,9 @@ util::Bytes EncodeFrame(const Magic& magic, const Message& message);
 // Memory: the payload buffer grows only as payload bytes arrive (its capacity at most doubles,
 // capped at the announced length), so a header that claims 32 MiB costs nothing until the
 // bytes are actually received: capacity <= 2 × payload bytes received (buffered_bytes()).
+//
+// The checksum is computed as the payload arrives (each chunk is hashed while it is still in
+// the cache, once), so a complete frame costs no second pass over its payload.
 class FrameDecoder {
  public:
   explicit FrameDecoder(const Magic& magic) : magic_(magic) {}
@@ -108,6 +117,7 @@ class FrameDecoder {
   uint32_t payload_length_ = 0;
   std::array<std::byte, kChecksumSize> checksum_{};
   util::Bytes payload_;
+  crypto::Sha256 payload_hash_;  // SHA256 of the payload bytes received so far
   Error error_ = Error::kBadMagic;  // valid in kFailed
 };
 
