@@ -1,5 +1,7 @@
 #include "storage/flat_file_store.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <algorithm>
 #include <cstring>
@@ -134,19 +136,39 @@ Result<util::Bytes> FlatFileStore::ReadRecord(const FilePos& pos) const {
   return std::move(*record);
 }
 
-Result<RecordSegment> FlatFileStore::VerifiedSegment(const FilePos& pos, size_t prefix_bytes) const {
+std::optional<FlatFileStore::FileStamp> FlatFileStore::StampOf(const RandomAccessFile& file) {
+  struct stat st {};
+  if (file.Descriptor() < 0 || ::fstat(file.Descriptor(), &st) != 0) return std::nullopt;
+  auto ns = [](const timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; };
+  return FileStamp{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size), ns(st.st_mtim),
+                   ns(st.st_ctim)};
+}
+
+bool FlatFileStore::AlreadyVerified(const FilePos& pos, const FileStamp& stamp) const {
+  util::MutexLock lock(mutex_);
+  auto it = verified_.find(pos.file);
+  return it != verified_.end() && it->second.stamp == stamp && it->second.offsets.contains(pos.offset);
+}
+
+void FlatFileStore::RememberVerified(const FilePos& pos, const FileStamp& stamp) const {
+  util::MutexLock lock(mutex_);
+  if (verified_count_ >= kMaxVerifiedRecords) {
+    verified_.clear();
+    verified_count_ = 0;
+  }
+  auto& records = verified_[pos.file];
+  if (records.stamp != stamp) {  // the file changed since: what was verified no longer counts
+    verified_count_ -= records.offsets.size();
+    records = VerifiedRecords{stamp, {}};
+  }
+  verified_count_ += records.offsets.insert(pos.offset).second ? 1 : 0;
+}
+
+Result<void> FlatFileStore::VerifyPayload(RecordSegment& segment, const FilePos& pos,
+                                          size_t prefix_bytes) const {
   // Small enough to stay in the L2 cache between the read and the hash.
   constexpr size_t kChunk = 128 * 1024;
   thread_local util::Bytes chunk(kChunk);
-  auto reader = Reader(pos.file);
-  if (!reader) return std::unexpected(reader.error());
-  RecordSegment segment{.file = *reader, .offset = pos.offset + kRecordHeaderSize, .size = pos.size};
-  std::array<std::byte, kRecordHeaderSize> header;
-  if (auto read = segment.file->ReadInto(pos.offset, header); !read) {
-    return std::unexpected(ReadError(read.error(), pos));
-  }
-  PARTHENON_TRY(CheckHeader(header, pos));
-  std::memcpy(segment.checksum.data(), header.data() + kRecordChecksumOffset, 4);
   crypto::Sha256 hasher;
   for (uint64_t done = 0; done < pos.size;) {
     const auto take = static_cast<size_t>(std::min<uint64_t>(kChunk, pos.size - done));
@@ -166,6 +188,33 @@ Result<RecordSegment> FlatFileStore::VerifiedSegment(const FilePos& pos, size_t 
   if (std::memcmp(second.data(), segment.checksum.data(), 4) != 0) {
     return MakeError(ErrorCode::kCorruption, Where(pos) + ": record checksum mismatch");
   }
+  return {};
+}
+
+Result<RecordSegment> FlatFileStore::VerifiedSegment(const FilePos& pos, size_t prefix_bytes) const {
+  auto reader = Reader(pos.file);
+  if (!reader) return std::unexpected(reader.error());
+  RecordSegment segment{.file = *reader, .offset = pos.offset + kRecordHeaderSize, .size = pos.size};
+  // Taken before reading: a change while we read makes the next call verify again.
+  const auto stamp = StampOf(*segment.file);
+  std::array<std::byte, kRecordHeaderSize> header;
+  if (auto read = segment.file->ReadInto(pos.offset, header); !read) {
+    return std::unexpected(ReadError(read.error(), pos));
+  }
+  PARTHENON_TRY(CheckHeader(header, pos));
+  std::memcpy(segment.checksum.data(), header.data() + kRecordChecksumOffset, 4);
+  if (stamp && pos.offset + kRecordHeaderSize + pos.size > stamp->size) {
+    return MakeError(ErrorCode::kCorruption, Where(pos) + ": truncated record");
+  }
+  if (stamp && AlreadyVerified(pos, *stamp)) {
+    segment.prefix.resize(std::min<size_t>(prefix_bytes, pos.size));
+    if (auto read = segment.file->ReadInto(segment.offset, segment.prefix); !read) {
+      return std::unexpected(ReadError(read.error(), pos));
+    }
+    return segment;
+  }
+  PARTHENON_TRY(VerifyPayload(segment, pos, prefix_bytes));
+  if (stamp) RememberVerified(pos, *stamp);
   return segment;
 }
 

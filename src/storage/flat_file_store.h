@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "storage/env.h"
@@ -75,11 +77,15 @@ class FlatFileStore {
   // can be framed without hashing it again.
   [[nodiscard]] Result<util::Bytes> ReadRecord(const FilePos& pos) const EXCLUDES(mutex_);
 
-  // The record at `pos` as a segment of its file, after reading it once in small chunks and
-  // verifying its checksum (nothing of it is kept in memory but the first `prefix_bytes`).
-  // kCorruption (naming file and offset) for a truncated, mislabelled or damaged record, so a
-  // caller learns of damage before it sends anything. The bytes may still change on disk later;
-  // a sender then finds the file shorter than the segment and must abort the transfer.
+  // The record at `pos` as a segment of its file, checked before it is handed out: its header
+  // (magic, length) always, and its payload against the stored checksum, read in small chunks
+  // (nothing of it is kept in memory but the first `prefix_bytes`). A record whose payload
+  // checked once is not hashed again while its file stays exactly as it was then (same inode,
+  // size, modification and change time: any write to the file, ours or anyone's, or a
+  // truncation, makes the next call hash it again); files without a descriptor are hashed every
+  // time. kCorruption (naming file and offset) for a truncated, mislabelled or damaged record, so
+  // a caller learns of damage before it sends anything. A file cut short after the check shows
+  // as a short read while sending; the sender must then abort the transfer.
   [[nodiscard]] Result<RecordSegment> VerifiedSegment(const FilePos& pos, size_t prefix_bytes) const
       EXCLUDES(mutex_);
 
@@ -105,8 +111,31 @@ class FlatFileStore {
   mutable util::Mutex mutex_;
   uint32_t current_file_ GUARDED_BY(mutex_) = 0;
   std::unique_ptr<WritableFile> writer_ GUARDED_BY(mutex_);
+  // What a file looked like when its records in `offsets` were verified (VerifiedSegment).
+  struct FileStamp {
+    uint64_t inode = 0;
+    uint64_t size = 0;
+    int64_t modified_ns = 0;
+    int64_t changed_ns = 0;
+    bool operator==(const FileStamp&) const = default;
+  };
+  struct VerifiedRecords {
+    FileStamp stamp;
+    std::set<uint64_t> offsets;
+  };
+  static std::optional<FileStamp> StampOf(const RandomAccessFile& file);
+  bool AlreadyVerified(const FilePos& pos, const FileStamp& stamp) const EXCLUDES(mutex_);
+  void RememberVerified(const FilePos& pos, const FileStamp& stamp) const EXCLUDES(mutex_);
+  // Hashes the payload of `segment` in chunks, keeping its first `prefix_bytes`.
+  [[nodiscard]] Result<void> VerifyPayload(RecordSegment& segment, const FilePos& pos,
+                                           size_t prefix_bytes) const;
+
   // Shared with the RecordSegments handed out; never closed while the store lives.
   mutable std::map<uint32_t, std::shared_ptr<const RandomAccessFile>> readers_ GUARDED_BY(mutex_);
+  // Records verified per file (bounded: forgotten all at once past kMaxVerifiedRecords).
+  static constexpr size_t kMaxVerifiedRecords = 1 << 20;
+  mutable std::map<uint32_t, VerifiedRecords> verified_ GUARDED_BY(mutex_);
+  mutable size_t verified_count_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace parthenon::storage

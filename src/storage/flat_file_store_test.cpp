@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 
 #include "storage/fault_env.h"
@@ -153,6 +154,80 @@ TEST(FlatFileStoreTest, AppendWithKnownChecksum) {
   wrong[0] ^= std::byte{1};
   const auto bad = store->Append(payload, wrong).value();  // a caller bug is still caught on read
   EXPECT_EQ(store->Read(bad).error().code, ErrorCode::kCorruption);
+}
+
+// The POSIX environment, counting the bytes read through its files (which keep their
+// descriptors, so the store can tell whether a file changed). Thread-safe.
+class CountingEnv final : public Env {
+ public:
+  class File final : public RandomAccessFile {
+   public:
+    File(std::unique_ptr<RandomAccessFile> inner, std::atomic<uint64_t>& bytes)
+        : inner_(std::move(inner)), bytes_(bytes) {}
+    Result<util::Bytes> Read(uint64_t offset, size_t size) const override {
+      bytes_ += size;
+      return inner_->Read(offset, size);
+    }
+    Result<void> ReadInto(uint64_t offset, std::span<std::byte> out) const override {
+      bytes_ += out.size();
+      return inner_->ReadInto(offset, out);
+    }
+    int Descriptor() const override { return inner_->Descriptor(); }
+
+   private:
+    std::unique_ptr<RandomAccessFile> inner_;
+    std::atomic<uint64_t>& bytes_;
+  };
+  Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::filesystem::path& path) override {
+    return DefaultEnv().OpenAppendable(path);
+  }
+  Result<std::unique_ptr<RandomAccessFile>> OpenReadable(const std::filesystem::path& path) override {
+    auto file = DefaultEnv().OpenReadable(path);
+    if (!file) return std::unexpected(file.error());
+    return std::make_unique<File>(std::move(*file), bytes_read);
+  }
+  Result<void> CreateDirectories(const std::filesystem::path& dir) override {
+    return DefaultEnv().CreateDirectories(dir);
+  }
+  Result<void> Rename(const std::filesystem::path& from, const std::filesystem::path& to) override {
+    return DefaultEnv().Rename(from, to);
+  }
+  Result<void> Remove(const std::filesystem::path& path) override { return DefaultEnv().Remove(path); }
+  Result<uint64_t> FileSize(const std::filesystem::path& path) override { return DefaultEnv().FileSize(path); }
+  Result<uint64_t> FreeSpace(const std::filesystem::path& path) override { return DefaultEnv().FreeSpace(path); }
+
+  std::atomic<uint64_t> bytes_read{0};
+};
+
+// A record is hashed on its first VerifiedSegment and, while its file stays as it was, only its
+// header and prefix are read afterwards; any write to the file (here one flipped byte, which
+// leaves the size alone) makes the next call hash it again and find the damage.
+TEST(FlatFileStoreTest, VerifiedSegmentHashesARecordAgainOnlyAfterItsFileChanged) {
+  testing::TempDir dir;
+  CountingEnv env;
+  auto options = StoreOptions(dir.path(), &env);
+  options.max_file_size = 4 << 20;
+  auto store = FlatFileStore::Open(options).value();
+  const util::Bytes payload(200 * 1024, std::byte{0x42});
+  const auto pos = store->Append(payload).value();
+  ASSERT_TRUE(store->Sync());
+  ASSERT_TRUE(store->VerifiedSegment(pos, 80));
+  EXPECT_GE(env.bytes_read.load(), payload.size());
+  env.bytes_read = 0;
+  auto again = store->VerifiedSegment(pos, 80);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->prefix, util::Bytes(80, std::byte{0x42}));
+  EXPECT_EQ(env.bytes_read.load(), kRecordHeaderSize + 80);
+  {
+    std::fstream bytes(store->FilePath(pos.file), std::ios::in | std::ios::out | std::ios::binary);
+    bytes.seekp(static_cast<std::streamoff>(again->offset + payload.size() / 2));
+    bytes.put('\x43');
+  }
+  env.bytes_read = 0;
+  auto damaged = store->VerifiedSegment(pos, 80);
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().code, ErrorCode::kCorruption);
+  EXPECT_GE(env.bytes_read.load(), payload.size());
 }
 
 }  // namespace
