@@ -227,8 +227,9 @@ std::optional<size_t> FindInFile(const fs::path& file, const util::Bytes& needle
 
 class DamagedServeTest : public ::testing::TestWithParam<DamageCase> {};
 
-// The raw peer asks for a healthy block (served whole), then for the damaged one: it gets a
-// notfound and not one byte of a block frame; the node logs and marks the block for re-fetch,
+// The damaged block checked fine once (so the store remembers it as verified) before its file was
+// cut or one byte of it flipped. The raw peer asks for a healthy block (served whole), then for
+// the damaged one: it gets a notfound and not one byte of a block frame; the node logs and marks the block for re-fetch,
 // keeps the link and keeps serving.
 TEST_P(DamagedServeTest, DamageIsFoundBeforeAnythingIsSent) {
   static const PrebuiltChain chain(6, Payout());
@@ -239,6 +240,7 @@ TEST_P(DamagedServeTest, DamageIsFoundBeforeAnythingIsSent) {
   const auto damaged = chain.tip.hash;  // the last record of the file
   const auto damaged_record = node.chain().GetBlockRecord(damaged).value();
   const util::Bytes damaged_payload(damaged_record.begin() + storage::kRecordHeaderSize, damaged_record.end());
+  ASSERT_TRUE(node.chain().GetBlockSegment(damaged));  // served once: remembered as verified
   const auto file = node.datadir() / "blocks" / "blk00000.dat";
   const auto at = FindInFile(file, damaged_payload);
   ASSERT_TRUE(at);
