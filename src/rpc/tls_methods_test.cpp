@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "p2p/transport/certificate.h"
+#include "p2p/transport/zero_copy.h"
 
 namespace parthenon::rpc {
 namespace {
@@ -41,6 +42,9 @@ TEST(TlsMethodsTest, GetTlsInfoAndRegenerateCert) {
   EXPECT_TRUE(before.starts_with("sha256:"));
   EXPECT_EQ(info["certificate"]["subject"], "CN=parthenon-node");
   EXPECT_FALSE(info["certificate"]["expired"].get<bool>());
+  // Kernel TLS is reported as the probe found it, and never claimed in use (user-space records).
+  EXPECT_EQ(info["kernel_tls"]["kernel"].get<bool>(), p2p::transport::ProbeZeroCopy().ktls);
+  EXPECT_FALSE(info["kernel_tls"]["in_use"].get<bool>());
 
   auto regenerated = Call(dispatcher, "regeneratecert", {30})["result"];
   EXPECT_NE(regenerated["certificate"]["fingerprint"], before);
