@@ -1,0 +1,69 @@
+"""Building blocks the lab's chaos cases share: a lab of connected nodes, mining, waiting for
+convergence, and reading a daemon's resource use from /proc."""
+from __future__ import annotations
+
+import contextlib
+import pathlib
+
+import chaos_api
+import lab as lablib
+from daemon import Daemon, wait_until
+
+
+@contextlib.contextmanager
+def network(ctx: chaos_api.Context, hosts: int, links: dict[int, list[int]], *,
+            nodes: list[int] | None = None, args: tuple[str, ...] = ()):
+    """A lab of `hosts` hosts with a node on each host in `nodes` (default: all); node i dials
+    links[i] by --connect. Yields (lab, daemons by host index) once every link is up."""
+    lablib.require_lab()
+    with lablib.Lab(hosts, log=ctx.log) as lab:
+        daemons: dict[int, Daemon] = {}
+        for i in nodes if nodes is not None else range(hosts):
+            targets = tuple(lab.hosts[j].target for j in links.get(i, []))
+            daemons[i] = lab.daemon(i, ctx.work_dir, ctx.build_dir, connect=targets, args=args).start()
+        expected = {i: 0 for i in daemons}
+        for i, targets in links.items():
+            for j in targets:
+                expected[i] += 1
+                expected[j] += 1
+        for i, node in daemons.items():
+            wait_until(f"node{i} to have {expected[i]} peers",
+                       lambda node=node, want=expected[i]: connected_peers(node) >= want,
+                       lablib.wait_deadline(ctx, 30))
+        yield lab, daemons
+
+
+def connected_peers(node: Daemon) -> int:
+    return sum(1 for peer in node.rpc("getpeerinfo") if peer.get("state", "connected") == "connected")
+
+
+def mine(node: Daemon, blocks: int) -> list[str]:
+    address = node.rpc("getnewaddress")
+    return node.rpc("generatetoaddress", blocks, address, timeout=120)
+
+
+def wait_converged(ctx: chaos_api.Context, nodes: list[Daemon], tip: str | None = None,
+                   timeout: float = 60) -> str:
+    """Waits until every node has the same tip (`tip` if given) and returns it."""
+    what = f"all {len(nodes)} nodes to reach " + (tip[:16] if tip else "one tip")
+    return wait_until(what, lambda: (found := lablib.converged(nodes)) and (tip is None or found == tip)
+                      and found, lablib.wait_deadline(ctx, timeout), interval=0.25)
+
+
+def proc_status(node: Daemon) -> tuple[int, int]:
+    """(open file descriptors, VmRSS in KiB) of the node's process."""
+    pid = node.proc.pid
+    fds = len(list(pathlib.Path(f"/proc/{pid}/fd").iterdir()))
+    rss = 0
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1])
+    return fds, rss
+
+
+def peer_addresses(node: Daemon) -> list[str]:
+    return [peer["addr"] for peer in node.rpc("getpeerinfo")]
+
+
+def in_mempool(node: Daemon, txid: str) -> bool:
+    return txid in node.rpc("getrawmempool")
