@@ -59,7 +59,8 @@ def load_cases() -> list[chaos_api.Case]:
 
 def run_case(case: chaos_api.Case, args, work_root: pathlib.Path, log_file) -> Result:
     work = work_root / case.key
-    work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(work, ignore_errors=True)  # fresh, even in a reused --report directory
+    work.mkdir(parents=True)
 
     def log(line: str) -> None:
         stamped = f"{time.strftime('%H:%M:%S')} [{case.key}] {line}"

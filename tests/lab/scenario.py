@@ -67,3 +67,27 @@ def peer_addresses(node: Daemon) -> list[str]:
 
 def in_mempool(node: Daemon, txid: str) -> bool:
     return txid in node.rpc("getrawmempool")
+
+
+def main_chain(node: Daemon, block_hash: str) -> bool:
+    return node.rpc("getblockheader", block_hash)["confirmations"] > 0
+
+
+def split_and_heal(ctx: chaos_api.Context, lab, nodes: dict[int, Daemon], side_a: list[int],
+                   side_b: list[int], blocks_a: int, blocks_b: int) -> str:
+    """Partitions side_a from side_b, mines blocks_a blocks on side_a's first node and blocks_b on
+    side_b's, waits for each side to agree, heals, and checks that every node ends on the branch
+    with more blocks (equal difficulty: more work) and that the other branch left the main chain.
+    Returns the winning tip."""
+    lab.partition(side_a, side_b)
+    branch_a = mine(nodes[side_a[0]], blocks_a)
+    branch_b = mine(nodes[side_b[0]], blocks_b)
+    wait_converged(ctx, [nodes[i] for i in side_a], branch_a[-1], timeout=30)
+    wait_converged(ctx, [nodes[i] for i in side_b], branch_b[-1], timeout=30)
+    heavy, light = (branch_a, branch_b) if blocks_a > blocks_b else (branch_b, branch_a)
+    lab.heal()
+    everyone = list(nodes.values())
+    wait_converged(ctx, everyone, heavy[-1], timeout=90)
+    for node in everyone:
+        assert not any(main_chain(node, h) for h in light), f"{node.name} kept the lighter branch"
+    return heavy[-1]
