@@ -220,10 +220,11 @@ class Lab:
             run("tc", "-n", ns, "qdisc", "del", "dev", dev, "root", check=False)
 
     def set_loss(self, percent: int, hosts: list[int] | None = None) -> None:
-        """Drops `percent` % of the packets each host receives (nft numgen random)."""
+        """Drops `percent` % of the packets each host receives on its lab link (nft numgen random;
+        loopback, where RPC runs, is spared)."""
         for index in hosts if hosts is not None else range(len(self.hosts)):
-            self.hosts[index].nft(f"add rule inet pnlab input numgen random mod 100 < {int(percent)} "
-                                  "counter drop comment \"loss\"\n")
+            self.hosts[index].nft(f"add rule inet pnlab input iifname eth0 numgen random mod 100 < "
+                                  f"{int(percent)} counter drop comment \"loss\"\n")
 
     def partition(self, side_a: list[int], side_b: list[int]) -> None:
         """Drops every packet between the two sides (both directions, at both ends)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime
+import heapq
 import json
 import math
 import pathlib
@@ -49,6 +50,26 @@ def topology(nodes: int, outbound: int, rng: random.Random) -> dict[int, list[tu
             for i in range(nodes)}
 
 
+def one_way_distances(links: dict[int, list[tuple[int, float]]], origin: int) -> dict[int, float]:
+    """Shortest sum of one-way link delays from origin to every node (links carry both ways)."""
+    graph: dict[int, list[tuple[int, float]]] = {i: [] for i in links}
+    for i, peers in links.items():
+        for j, delay in peers:
+            graph[i].append((j, delay))
+            graph[j].append((i, delay))
+    best = {origin: 0.0}
+    queue = [(0.0, origin)]
+    while queue:
+        dist, node = heapq.heappop(queue)
+        if dist > best.get(node, math.inf):
+            continue
+        for peer, delay in graph[node]:
+            if dist + delay < best.get(peer, math.inf):
+                best[peer] = dist + delay
+                heapq.heappush(queue, (dist + delay, peer))
+    return best
+
+
 def arrivals(daemons, key: str) -> dict[int, float]:
     """node index -> Unix time of its log line for `key` (a block hash or a txid)."""
     out = {}
@@ -61,12 +82,13 @@ def arrivals(daemons, key: str) -> dict[int, float]:
     return out
 
 
-def measure(daemons, origin: int, key: str, timeout: float) -> list[float]:
-    """Waits until every node logged `key`; returns the other nodes' delays after the origin's."""
-    seen = wait_until(f"{key[:12]} on all {len(daemons)} nodes",
-                      lambda: (a := arrivals(daemons, key)) if len(a) == len(daemons) else None,
-                      timeout, interval=0.2)
-    return sorted(seen[i] - seen[origin] for i in seen if i != origin)
+def measure(daemons, origin: int, key: str, timeout: float) -> dict[int, float]:
+    """Waits until every node logged `key`; returns each other node's delay after the origin's."""
+    def everywhere():
+        found = arrivals(daemons, key)
+        return found if len(found) == len(daemons) else None
+    seen = wait_until(f"{key[:12]} on all {len(daemons)} nodes", everywhere, timeout, interval=0.2)
+    return {i: seen[i] - seen[origin] for i in seen if i != origin}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -74,22 +96,27 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
-def summary(delays: list[list[float]]) -> dict:
-    flat = [d for event in delays for d in event]
-    whole = [max(event) for event in delays]
+def summary(delays: list[dict[int, float]], bounds: list[dict[int, float]]) -> dict:
+    """Percentiles of all arrivals, of the last arrival per event, and of measured / lower bound,
+    where the bound is 3 one-way trips (announce, request, deliver) along the shortest path."""
+    flat = [d for event in delays for d in event.values()]
+    whole = [max(event.values()) for event in delays]
+    ratios = [event[i] / (3 * bound[i]) for event, bound in zip(delays, bounds) for i in event]
     return {"events": len(delays), "samples": len(flat),
             **{f"p{p}_s": round(percentile(flat, p), 4) for p in (50, 95, 99)},
             "whole_network_median_s": round(percentile(whole, 50), 4),
-            "whole_network_max_s": round(max(whole), 4)}
+            "whole_network_max_s": round(max(whole), 4),
+            "ratio_to_path_bound_p50": round(percentile(ratios, 50), 3),
+            "ratio_to_path_bound_p95": round(percentile(ratios, 95), 3)}
 
 
-def plot(out: pathlib.Path, blocks: list[float], txs: list[float]) -> None:
+def plot(out: pathlib.Path, blocks: list[float], txs: list[float], title: str) -> None:
     for name, values in (("block", blocks), ("tx", txs)):
         ordered = sorted(values)
         (out / f"{name}_cdf.dat").write_text("".join(f"{v:.4f} {(k + 1) / len(ordered):.4f}\n"
                                                      for k, v in enumerate(ordered)))
     script = (f"set terminal pngcairo size 900,540\nset output '{out}/propagation.png'\n"
-              "set title 'Parthenon lab: arrival time after the origin, 50 nodes, 8 outbound each'\n"
+              f"set title '{title}'\n"
               "set xlabel 'seconds after the origin node'\nset ylabel 'fraction of arrivals'\n"
               "set key bottom right\nset grid\nset yrange [0:1]\n"
               f"plot '{out}/block_cdf.dat' using 1:2 with steps lw 2 title 'blocks', "
@@ -132,27 +159,32 @@ def main() -> int:
         scenario.mine(daemons[0], 101)
         wait_until("all nodes at height 101", lambda: all(d.height() == 101 for d in daemons), 300, interval=1)
         log("synced at height 101; measuring blocks")
-        block_delays = []
+        block_delays, block_bounds = [], []
         for k in range(args.blocks):
             origin = (k * 7) % args.nodes
             block = scenario.mine(daemons[origin], 1)[-1]
             block_delays.append(measure(daemons, origin, block, 120))
-            log(f"block {k + 1}/{args.blocks} from node{origin}: last node after {block_delays[-1][-1]:.3f} s")
-        tx_delays = []
+            block_bounds.append(one_way_distances(links, origin))
+            log(f"block {k + 1}/{args.blocks} from node{origin}: last node after {max(block_delays[-1].values()):.3f} s")
+        tx_delays, tx_bounds = [], []
         payees = [d.rpc("getnewaddress") for d in daemons[:args.txs]]
         for k in range(args.txs):
             txid = daemons[0].rpc("sendtoaddress", payees[k], "0.1")
             tx_delays.append(measure(daemons, 0, txid, 120))
-            log(f"tx {k + 1}/{args.txs}: last node after {tx_delays[-1][-1]:.3f} s")
+            tx_bounds.append(one_way_distances(links, 0))
+            log(f"tx {k + 1}/{args.txs}: last node after {max(tx_delays[-1].values()):.3f} s")
     result = {"nodes": args.nodes, "outbound": args.outbound, "seed": args.seed,
               "rtt_ms": {"distribution": "lognormal", "median": RTT_MEDIAN_MS, "sigma": RTT_SIGMA,
                          "clip": [RTT_MIN_MS, RTT_MAX_MS]},
-              "blocks": summary(block_delays), "transactions": summary(tx_delays)}
+              "load_average_at_end": open("/proc/loadavg").read().split()[:3],
+              "blocks": summary(block_delays, block_bounds), "transactions": summary(tx_delays, tx_bounds)}
     (args.out / "propagation.json").write_text(json.dumps(result, indent=2) + "\n")
-    plot(args.out, [d for e in block_delays for d in e], [d for e in tx_delays for d in e])
+    plot(args.out, [d for e in block_delays for d in e.values()], [d for e in tx_delays for d in e.values()],
+         f"Parthenon lab: arrival after the origin, {args.nodes} nodes, {args.outbound} outbound each")
     lines = [f"{name}: p50 {s['p50_s']:.3f} s, p95 {s['p95_s']:.3f} s, p99 {s['p99_s']:.3f} s; "
              f"whole network median {s['whole_network_median_s']:.3f} s, max {s['whole_network_max_s']:.3f} s "
-             f"({s['events']} events, {s['samples']} arrivals)"
+             f"({s['events']} events, {s['samples']} arrivals); measured / 3-trip path bound: "
+             f"p50 {s['ratio_to_path_bound_p50']:.2f}, p95 {s['ratio_to_path_bound_p95']:.2f}"
              for name, s in (("blocks", result["blocks"]), ("transactions", result["transactions"]))]
     (args.out / "propagation.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
+import shutil
 
 import chaos_api
 import lab as lablib
@@ -91,3 +92,9 @@ def split_and_heal(ctx: chaos_api.Context, lab, nodes: dict[int, Daemon], side_a
     for node in everyone:
         assert not any(main_chain(node, h) for h in light), f"{node.name} kept the lighter branch"
     return heavy[-1]
+
+
+def clone_datadir(source: Daemon, copy_name: str, work_dir: pathlib.Path) -> None:
+    """Copies a stopped node's data directory (chain, wallet) for the node named copy_name."""
+    skip = shutil.ignore_patterns(".lock", "*.pid", ".cookie")
+    shutil.copytree(source.datadir, work_dir / copy_name, ignore=skip)

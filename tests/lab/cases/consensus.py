@@ -2,7 +2,6 @@
 (issue 14)."""
 from __future__ import annotations
 
-import shutil
 import socket
 import time
 
@@ -87,12 +86,6 @@ def orphans(ctx: Context) -> Outcome:
         return Outcome(2, f"14 blocks, {total_reversed} delivered before their parents; node1 at {target.height()}")
 
 
-def _clone(source, copy_name: str, work_dir) -> None:
-    """Copies a stopped node's data directory (chain and wallet) for another node."""
-    skip = shutil.ignore_patterns(".lock", "*.pid", ".cookie")
-    shutil.copytree(source.datadir, work_dir / copy_name, ignore=skip)
-
-
 def double_spend(ctx: Context) -> Outcome:
     """node0 and node1 share one wallet (a copied data directory) with one mature coin; while
     their halves of the network are apart, each spends that coin to a different payee. When the
@@ -103,7 +96,7 @@ def double_spend(ctx: Context) -> Outcome:
         first = lab.daemon(0, ctx.work_dir, ctx.build_dir).start()
         scenario.mine(first, 100)  # regtest: the first coinbase is mature at height 100
         first.stop()
-        _clone(first, "node1", ctx.work_dir)
+        scenario.clone_datadir(first, "node1", ctx.work_dir)
         first.start()
         second = lab.daemon(1, ctx.work_dir, ctx.build_dir).start()
         third = lab.daemon(2, ctx.work_dir, ctx.build_dir, connect=(lab.hosts[0].target,)).start()

@@ -32,11 +32,15 @@ def packet_loss(ctx: Context) -> Outcome:
         scenario.wait_converged(ctx, everyone, timeout=60)
         lab.set_loss(10)
         payee = nodes[2].rpc("getnewaddress")
-        txids = []
+        txids, last = [], None
         for i in range(20):
             if i % 4 == 0:
                 txids.append(nodes[0].rpc("sendtoaddress", payee, "1.5"))
-            scenario.mine(nodes[i % 2 * 3], 1)  # blocks from node0 and node3, alternately
+            miner = nodes[i % 2 * 3]  # node0 and node3 alternately, each on the other's last block
+            if last:
+                wait_until(f"{miner.name} to receive block {i}", lambda: miner.best_hash() == last,
+                           lablib.wait_deadline(ctx, 30), interval=0.05)
+            last = scenario.mine(miner, 1)[-1]
         tip = scenario.wait_converged(ctx, everyone, timeout=120)
         dropped = sum(lab.dropped(i) for i in range(4))
         assert dropped > 0, "the loss rule dropped nothing"
@@ -56,12 +60,18 @@ def _blocks_since(node, height: int) -> list[dict]:
 
 
 def latency(ctx: Context) -> Outcome:
-    """Links through the delaying relay (or netem): 0 <-300 ms- 1 <-1000 ms- 2 (one-way). Blocks
-    and a transaction still reach every node; the peer sees the dialler's own lab address."""
+    """Links through the delaying relay: 0 <-300 ms- 1 <-1000 ms- 2 (one-way), all three nodes
+    starting from one 101-block chain. A transaction from node0 reaches node2, and five blocks
+    mined one at a time on node2 reach every node; each node sees its dialler's own address."""
     lablib.require_lab()
     delays = {1: (0, 0.3), 2: (1, 1.0)}
     with lablib.Lab(3, log=ctx.log) as lab:
-        nodes = {0: lab.daemon(0, ctx.work_dir, ctx.build_dir).start()}
+        origin = lab.daemon(0, ctx.work_dir, ctx.build_dir).start()
+        scenario.mine(origin, 101)
+        origin.stop()
+        for i in delays:
+            scenario.clone_datadir(origin, f"node{i}", ctx.work_dir)
+        nodes = {0: origin.start()}
         for i, (target, delay) in delays.items():
             lab.relay(i, [(19000 + target, lab.hosts[target].target, delay)], ctx.work_dir)
             nodes[i] = lab.daemon(i, ctx.work_dir, ctx.build_dir, connect=(f"127.0.0.1:{19000 + target}",)).start()
@@ -71,20 +81,19 @@ def latency(ctx: Context) -> Outcome:
                        lambda i=i, t=target: any(a.startswith(lab.hosts[i].ip + ":")
                                                  for a in scenario.peer_addresses(nodes[t])),
                        lablib.wait_deadline(ctx, 30))
-        scenario.mine(nodes[0], 101)
-        scenario.wait_converged(ctx, everyone, timeout=90)
         txid = nodes[0].rpc("sendtoaddress", nodes[2].rpc("getnewaddress"), "2")
         wait_until("the transaction to reach node2 over 1.3 s of one-way delay",
                    lambda: scenario.in_mempool(nodes[2], txid), lablib.wait_deadline(ctx, 30))
         for _ in range(5):
             scenario.mine(nodes[2], 1)
-        scenario.wait_converged(ctx, everyone, timeout=60)
+        scenario.wait_converged(ctx, everyone, nodes[2].best_hash(), timeout=60)
+        assert nodes[0].height() == 106, f"node0 at {nodes[0].height()}, expected 106"
         assert not scenario.in_mempool(nodes[0], txid), "the transaction was not confirmed"
         nodes[2].rpc("ping")
         ping = wait_until("node2's ping round trip", lambda: nodes[2].rpc("getpeerinfo")[0].get("pingtime"),
                           lablib.wait_deadline(ctx, 15))
         assert ping >= 2 * 1.0, f"node2's round trip {ping:.3f} s is below the injected 2 s"
-        return Outcome(6, f"one-way 300 ms + 1000 ms via relay; node2 ping {ping:.2f} s; 106 blocks, 1 tx")
+        return Outcome(6, f"one-way 300 ms + 1000 ms via relay; node2 ping {ping:.2f} s; 5 blocks, 1 tx")
 
 
 def bandwidth(ctx: Context) -> Outcome:
@@ -110,6 +119,6 @@ def bandwidth(ctx: Context) -> Outcome:
 CASES = [
     Case("network-partition", "Network Partition", "network", partition, 120),
     Case("network-packet-loss", "Packet Loss (10%)", "network", packet_loss, 180),
-    Case("network-latency", "Network Latency (300-1000ms)", "network", latency, 150),
+    Case("network-latency", "Network Latency (300-1000ms)", "network", latency, 120),
     Case("network-bandwidth", "Bandwidth Throttling (256kbit)", "network", bandwidth, 150),
 ]
