@@ -62,10 +62,6 @@ def proc_status(node: Daemon) -> tuple[int, int]:
     return fds, rss
 
 
-def peer_addresses(node: Daemon) -> list[str]:
-    return [peer["addr"] for peer in node.rpc("getpeerinfo")]
-
-
 def in_mempool(node: Daemon, txid: str) -> bool:
     return txid in node.rpc("getrawmempool")
 

@@ -77,10 +77,12 @@ def latency(ctx: Context) -> Outcome:
             nodes[i] = lab.daemon(i, ctx.work_dir, ctx.build_dir, connect=(f"127.0.0.1:{19000 + target}",)).start()
         everyone = list(nodes.values())
         for i, (target, delay) in delays.items():
-            wait_until(f"node{target} to see node{i}'s own address",
-                       lambda i=i, t=target: any(a.startswith(lab.hosts[i].ip + ":")
-                                                 for a in scenario.peer_addresses(nodes[t])),
-                       lablib.wait_deadline(ctx, 30))
+            # Connected on both ends before anything is relayed (a new peer is not sent the
+            # mempool), and the target sees the dialler's own address, not the relay's.
+            wait_until(f"node{i} and node{target} to complete their handshake (node{i}'s own address)",
+                       lambda i=i, t=target: scenario.connected_peers(nodes[i]) >= 1 and any(
+                           p["addr"].startswith(lab.hosts[i].ip + ":") and p["state"] == "connected"
+                           for p in nodes[t].rpc("getpeerinfo")), lablib.wait_deadline(ctx, 30))
         txid = nodes[0].rpc("sendtoaddress", nodes[2].rpc("getnewaddress"), "2")
         wait_until("the transaction to reach node2 over 1.3 s of one-way delay",
                    lambda: scenario.in_mempool(nodes[2], txid), lablib.wait_deadline(ctx, 30))
