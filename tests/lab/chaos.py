@@ -148,7 +148,8 @@ def main() -> int:
     report_dir.mkdir(parents=True, exist_ok=True)
     work_root = report_dir / "work"
     signal.signal(signal.SIGTERM, _terminate)
-    if os.geteuid() == 0:
+    lab_tools = os.geteuid() == 0 and shutil.which("ip") is not None
+    if lab_tools:
         swept = lab.sweep_stale()
         if swept:
             print(f"removed {swept} namespaces left by an earlier run")
@@ -161,7 +162,7 @@ def main() -> int:
                 results.append(result)
                 print(line_of(result), flush=True)
         finally:
-            if os.geteuid() == 0:
+            if lab_tools:
                 lab.sweep(f"pn-{os.getpid()}-")
     text = report(results, time.monotonic() - start)
     print("\n" + text)

@@ -219,6 +219,14 @@ class Lab:
         for ns, dev in ((host.netns, "eth0"), (self.bridge_ns, host.veth)):
             run("tc", "-n", ns, "qdisc", "del", "dev", dev, "root", check=False)
 
+    def set_host_delay(self, index: int, seconds: float) -> None:
+        """netem (only where the kernel has it, see netem_available): half of `seconds` on each
+        end of the host's link, so a packet between hosts a and b waits (d_a + d_b) / 2."""
+        host = self.hosts[index]
+        for ns, dev in ((host.netns, "eth0"), (self.bridge_ns, host.veth)):
+            run("tc", "-n", ns, "qdisc", "replace", "dev", dev, "root", "netem", "delay",
+                f"{seconds * 500:.1f}ms", "limit", "10000")
+
     def set_loss(self, percent: int, hosts: list[int] | None = None) -> None:
         """Drops `percent` % of the packets each host receives on its lab link (nft numgen random;
         loopback, where RPC runs, is spared)."""
