@@ -46,21 +46,22 @@ std::expected<int, std::string> LockDataDir(const std::filesystem::path& datadir
 // Debug lines, with the log's microsecond timestamps, when the tip changes and when the mempool
 // accepts a transaction: the lab measures block and transaction propagation from them
 // (tests/lab/propagation.py). A peer can cause both, so they share one rate limiter.
-void LogChainEvents(chain::Chainstate& chainstate) {
+void LogChainEvent(std::string_view what, const crypto::Uint256& hash, std::string_view extra = {}) {
   static util::LogRateLimiter limiter(200.0, 1000.0);
+  auto& log = util::Log(util::LogCategory::kChain);
+  if (!log.should_log(spdlog::level::debug)) return;
+  if (const auto suppressed = limiter.Allow()) {
+    log.debug("{} {}{}{}", what, hash.ToHex(), extra,
+              *suppressed ? fmt::format(" ({} lines suppressed)", *suppressed) : std::string());
+  }
+}
+
+void LogChainEvents(chain::Chainstate& chainstate) {
   chainstate.OnNewTip([](const chain::ChainTip& tip) {
-    auto& log = util::Log(util::LogCategory::kChain);
-    if (!log.should_log(spdlog::level::debug)) return;
-    if (const auto suppressed = limiter.Allow()) {
-      log.debug("new tip {} at height {} ({} lines suppressed)", tip.hash.ToHex(), tip.height, *suppressed);
-    }
+    LogChainEvent("new tip", tip.hash, fmt::format(" at height {}", tip.height));
   });
   chainstate.OnTransactionAccepted([](const primitives::Transaction& tx) {
-    auto& log = util::Log(util::LogCategory::kChain);
-    if (!log.should_log(spdlog::level::debug)) return;
-    if (const auto suppressed = limiter.Allow()) {
-      log.debug("mempool accepted tx {} ({} lines suppressed)", primitives::Txid(tx).ToHex(), *suppressed);
-    }
+    LogChainEvent("mempool accepted tx", primitives::Txid(tx));
   });
 }
 
