@@ -17,6 +17,8 @@ packages=(
   openssl python3 curl
   # promtool (checks /metrics in tests/functional/metrics_promtool_test.sh)
   prometheus
+  # the network lab and chaos suite (tests/lab): namespaces, tc, nft; gnuplot draws the propagation plot
+  iproute2 nftables gnuplot-nox
   # Debian package: man pages from --help, shared-library dependencies of the binaries
   help2man dpkg-dev
 )

@@ -43,6 +43,28 @@ std::expected<int, std::string> LockDataDir(const std::filesystem::path& datadir
   return fd;
 }
 
+// Debug lines, with the log's microsecond timestamps, when the tip changes and when the mempool
+// accepts a transaction: the lab measures block and transaction propagation from them
+// (tests/lab/propagation.py). A peer can cause both, so they share one rate limiter.
+void LogChainEvent(std::string_view what, const crypto::Uint256& hash, std::string_view extra = {}) {
+  static util::LogRateLimiter limiter(200.0, 1000.0);
+  auto& log = util::Log(util::LogCategory::kChain);
+  if (!log.should_log(spdlog::level::debug)) return;
+  if (const auto suppressed = limiter.Allow()) {
+    log.debug("{} {}{}{}", what, hash.ToHex(), extra,
+              *suppressed ? fmt::format(" ({} lines suppressed)", *suppressed) : std::string());
+  }
+}
+
+void LogChainEvents(chain::Chainstate& chainstate) {
+  chainstate.OnNewTip([](const chain::ChainTip& tip) {
+    LogChainEvent("new tip", tip.hash, fmt::format(" at height {}", tip.height));
+  });
+  chainstate.OnTransactionAccepted([](const primitives::Transaction& tx) {
+    LogChainEvent("mempool accepted tx", primitives::Txid(tx));
+  });
+}
+
 }  // namespace
 
 std::expected<std::unique_ptr<Node>, std::string> Node::Start(const NodeConfig& config) {
@@ -90,6 +112,7 @@ std::expected<void, std::string> Node::StartComponents() {
   chainstate_ = std::move(*chainstate);
   const chain::ChainTip tip = chainstate_->Tip();
   NodeLog().info("chain tip {} at height {}", tip.hash.ToHex(), tip.height);
+  LogChainEvents(*chainstate_);
 
   auto opened_wallet = wallet::Wallet::Open(*chainstate_);
   if (!opened_wallet) return std::unexpected("cannot open the wallet: " + opened_wallet.error().Message());

@@ -453,5 +453,29 @@ TEST(SyncTest, LowWorkBlocksAndHeaderForksAreNotStoredAndTheSenderIsDropped) {
   EXPECT_EQ(headers->headers.size(), 2000u);
 }
 
+// An unrequested block whose parent is unknown is not held (docs/relay-and-sync.md): the node asks
+// the sender for headers and, once they connect, fetches that very block like any other (the
+// lab's consensus-orphans case found it was never asked for again).
+TEST(SyncTest, UnrequestedOrphanBlockIsFetchedOnceItsHeadersConnect) {
+  Nodes source = MakeNodes(1, 63);
+  const auto parent = source[0]->Mine(Payout());
+  const auto child = source[0]->Mine(Payout());
+  Nodes victim = MakeNodes(1, 64);
+  RawPeer raw("127.30.64.40", victim[0]->ip(), victim[0]->port());
+  ASSERT_TRUE(Handshake(raw, 0));
+  ASSERT_TRUE(raw.Send(wire::BlockMessage{child}));
+  ASSERT_TRUE(raw.ReadUntil<wire::GetHeaders>()) << "no getheaders after an orphan block";
+  ASSERT_TRUE(raw.Send(wire::Headers{{parent.header, child.header}}));
+  std::set<crypto::Uint256> requested;
+  while (requested.size() < 2) {
+    auto getdata = raw.ReadUntil<wire::GetData>();
+    ASSERT_TRUE(getdata) << "only " << requested.size() << " of the 2 blocks requested";
+    for (const auto& item : getdata->items) requested.insert(item.hash);
+  }
+  ASSERT_TRUE(raw.Send(wire::BlockMessage{parent}));
+  ASSERT_TRUE(raw.Send(wire::BlockMessage{child}));
+  EXPECT_TRUE(WaitTip(victim, child.header.Hash()));
+}
+
 }  // namespace
 }  // namespace parthenon::p2p::test

@@ -386,7 +386,10 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block, bo
       fx.Report(id, {.kind = MisbehaviorKind::kLowWorkData, .command = "block",
                      .detail = "unrequested block without more work than our tip"});
     } else if (*outcome == chain::BlockOutcome::kOrphan) {
-      // Parent unknown: fetch the headers leading to it from the sender.
+      // Parent unknown: fetch the headers leading to it from the sender. An unrequested orphan
+      // is not held by the chainstate, so it must not count as received: once its header
+      // connects, the block is requested like any other.
+      if (!requested) received_.Erase(hash);
       if (Peer* peer = FindPeer(id); peer && !peer->headers_deadline) {
         SendGetHeaders(id, std::nullopt, now, fx);
       }
