@@ -40,6 +40,9 @@ ChainSync::Impl::Impl(NetworkManager& network, chain::Chainstate& chain, Options
       recent_(options_.recent_inventory),
       recent_rejects_(options_.recent_inventory),
       received_(std::max<size_t>(4 * options_.download_window, 4096)),
+      download_({.window = options_.download_window,
+                 .max_in_flight_per_peer = options_.max_blocks_in_flight_per_peer,
+                 .timeout = options_.block_timeout}),
       orphan_parents_(4096) {}
 
 void ChainSync::Impl::DebugLog(PeerId peer, std::string_view what) {
@@ -91,6 +94,7 @@ void ChainSync::Impl::OnPeerConnected(const PeerInfo& info) {
     auto [it, added] = peers_.try_emplace(info.id, options_, info.start_height);
     it->second.relay_txs = info.relay_txs;
     it->second.wtxid_relay = info.wtxid_relay;
+    download_.AddPeer(info.id);
     fx.Send(info.id, wire::SendHeaders{});
     // BIP133: our minimum relay fee rate, so the peer does not announce what we would drop.
     if (info.version >= wire::kFeeFilterVersion) {
@@ -111,8 +115,8 @@ void ChainSync::Impl::OnPeerDisconnected(const PeerInfo& info) {
     util::MutexLock lock(mutex_);
     if (!running_) return;
     if (peers_.erase(info.id) == 0) return;
-    (void)block_requests_.RemovePeer(info.id);  // rescheduled below
     const auto now = Clock::now();
+    download_.RemovePeer(info.id, now);  // its requests are rescheduled below
     for (const auto& txid : tx_requests_.RemovePeer(info.id)) RequestTransaction(txid, now, fx);
     if (sync_peer_ == info.id) sync_peer_.reset();
     MaybeStartHeadersSync(now, fx);
@@ -123,18 +127,24 @@ void ChainSync::Impl::OnPeerDisconnected(const PeerInfo& info) {
 
 // --- dispatch ---
 
+// Routed by handlers/routing.h: kSync commands are handled under the lock with their effects
+// flushed after; kSyncChain commands manage the lock themselves; the rest are not ours.
 void ChainSync::Impl::OnMessage(PeerId peer, const wire::Message& message) {
-  if (const auto* headers = std::get_if<wire::Headers>(&message)) {
-    HandleHeaders(peer, *headers);
-    return;
-  }
-  Effects fx;
-  {
-    util::MutexLock lock(mutex_);
-    if (!running_ || !FindPeer(peer)) return;
-    std::visit([&](const auto& typed) REQUIRES(mutex_) { Handle(peer, typed, fx); }, message);
-  }
-  Flush(fx);
+  std::visit(
+      [&]<class Message>(const Message& typed) {
+        if constexpr (kRouteOf<Message> == Route::kSyncChain) {
+          HandleHeaders(peer, typed);
+        } else if constexpr (kRouteOf<Message> == Route::kSync) {
+          Effects fx;
+          {
+            util::MutexLock lock(mutex_);
+            if (!running_ || !FindPeer(peer)) return;
+            Handle(peer, typed, fx);
+          }
+          Flush(fx);
+        }
+      },
+      message);
 }
 
 void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
@@ -146,9 +156,10 @@ void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
     Peer* p = FindPeer(peer);
     if (!p) return;
     p->known.Insert(hash);
-    // Requested from anyone counts: a slow peer's block may arrive after we asked another.
-    const bool requested = block_requests_.Remove(hash) || refetch_.contains(hash);
-    if (refetch_.erase(hash) > 0) {
+    const auto now = Clock::now();
+    const auto arrival = download_.OnBlock(hash, now);  // the block-arrival point
+    const bool requested = arrival != BlockDownload::Arrival::kUnrequested;
+    if (arrival == BlockDownload::Arrival::kRefetch) {
       // A fresh copy of a block whose stored data was damaged: SubmitBlock stores it again.
       const size_t bytes = MemoryOf(block);
       Enqueue({peer, std::move(block), true, bytes});
@@ -159,7 +170,7 @@ void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
       received_.Insert(hash);
       ++counters_.blocks_received;
     }
-    ScheduleBlocks(Clock::now(), fx);
+    ScheduleBlocks(now, fx);
   }
   Flush(fx);
 }
@@ -261,7 +272,7 @@ void ChainSync::Impl::Start() {
     next_progress_log_ = now + options_.progress_log_interval;
     counters_ = {};
     for (const auto& hash : chain_.BlocksToRefetch()) {
-      refetch_.emplace(hash, chain_.GetHeight(hash).value_or(0));
+      download_.MarkCorrupt(hash, chain_.GetHeight(hash).value_or(0));
     }
   }
   worker_ = std::jthread([this](std::stop_token stop) { WorkerLoop(stop); });
@@ -311,7 +322,10 @@ SyncStatus ChainSync::Impl::StatusLocked() const {
         double(status.target_height - status.height) / status.blocks_per_second));
   }
   status.sync_peer = sync_peer_;
-  status.blocks_in_flight = block_requests_.size();
+  status.blocks_in_flight = download_.InFlight();
+  const auto times = download_.Times();
+  status.download_active = std::chrono::duration_cast<std::chrono::milliseconds>(times.active);
+  status.download_idle = std::chrono::duration_cast<std::chrono::milliseconds>(times.idle);
   status.peers = peers_.size();
   return status;
 }

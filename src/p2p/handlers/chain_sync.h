@@ -54,6 +54,10 @@ struct SyncStatus {
   std::optional<std::chrono::seconds> eta;  // while syncing and the rate is known
   std::optional<PeerId> sync_peer;          // the peer we fetch headers from
   size_t blocks_in_flight = 0;
+  // Block download time since Start(): blocks wanted with at least one request in flight, and
+  // blocks wanted with none in flight (the pipeline idle: waiting for validation, or no peer).
+  std::chrono::milliseconds download_active{0};
+  std::chrono::milliseconds download_idle{0};
   size_t peers = 0;                // connected peers ChainSync tracks
   // Counters since Start().
   uint64_t blocks_received = 0;    // `block` messages accepted for validation

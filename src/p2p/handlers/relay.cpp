@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "p2p/detail/chain_sync.h"
+#include "p2p/handlers/tip_announcement.h"
 #include "p2p/wire/frame.h"
 #include "storage/flat_file_store.h"
 #include "p2p/wire/protocol.h"
@@ -81,18 +82,24 @@ void ChainSync::Impl::OnNewTip(const chain::ChainTip& tip) {
   Flush(fx);
 }
 
+// Up to 8 headers to each sendheaders peer (from the first block it is not known to have),
+// an inv of the tip to the others (tip_announcement.h).
 void ChainSync::Impl::AnnounceTip(const chain::ChainTip& tip, Effects& fx) {
-  std::optional<primitives::BlockHeader> header;
+  const auto genesis = chain_.GetBlockHash(0).value_or(crypto::Uint256{});
   for (auto& [id, peer] : peers_) {
-    if (!peer.known.Insert(tip.hash)) continue;  // it has the block (sent or announced it)
-    if (peer.prefers_headers) {
-      if (!header) header = chain_.GetHeader(tip.hash);
-      if (header) {
-        fx.Send(id, wire::Headers{{*header}});
-        continue;
-      }
+    auto message = AnnounceTipTo({
+        .tip = tip.hash,
+        .genesis = genesis,
+        .prefers_headers = peer.prefers_headers,
+        .header = [this](const crypto::Uint256& hash) { return chain_.GetHeader(hash); },
+        .peer_knows = [&peer](const crypto::Uint256& hash) { return peer.known.Contains(hash); },
+    });
+    if (!message) continue;  // it has the block (sent or announced it)
+    if (const auto* headers = std::get_if<wire::Headers>(&*message)) {
+      for (const auto& header : headers->headers) peer.known.Insert(header.Hash());
     }
-    fx.Send(id, wire::Inv{{{wire::InvType::kBlock, tip.hash}}});
+    peer.known.Insert(tip.hash);
+    fx.Send(id, std::move(*message));
   }
 }
 
@@ -372,8 +379,8 @@ void ChainSync::Impl::Handle(PeerId id, const wire::NotFound& notfound, Effects&
   Peer& peer = *FindPeer(id);
   const auto now = Clock::now();
   for (const auto& item : notfound.items) {
-    if (IsBlockType(item.type) && block_requests_.Remove(item.hash, id)) {
-      peer.failed.Insert(item.hash);
+    if (IsBlockType(item.type)) {
+      (void)download_.OnNotFound(id, item.hash, now);
     } else if (IsTxType(item.type) && tx_requests_.Remove(item.hash, id)) {
       peer.failed.Insert(item.hash);
       RequestTransaction(item.hash, now, fx);
