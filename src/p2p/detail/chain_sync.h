@@ -139,7 +139,9 @@ class ChainSync::Impl {
       REQUIRES(mutex_);
   void SendGetHeaders(PeerId peer, const std::optional<crypto::Uint256>& from, SteadyTime now,
                       Effects& fx) REQUIRES(mutex_);
-  void MaybeStartHeadersSync(SteadyTime now, Effects& fx) REQUIRES(mutex_);
+  // header_height: the best header's, read before mutex_ was taken (the chainstate's reads wait
+  // for a validation in progress; no handler may wait for one holding mutex_).
+  void MaybeStartHeadersSync(int32_t header_height, SteadyTime now, Effects& fx) REQUIRES(mutex_);
   void HandleUnconnecting(PeerId id, Peer& peer, bool solicited, SteadyTime now, Effects& fx)
       REQUIRES(mutex_);
   // What to do with a connecting header chain (ending with the peer's latest batch).
@@ -189,7 +191,10 @@ class ChainSync::Impl {
   // Peers that announced a transaction we have not got yet (tried in order when one fails).
   std::unordered_map<crypto::Uint256, std::vector<PeerId>, HashHasher> tx_announcers_
       GUARDED_BY(mutex_);
+  // Blocks first (in arrival order), then transactions: a block, and so the relay of the new
+  // tip, never waits behind transactions other peers sent.
   std::deque<Job> jobs_ GUARDED_BY(mutex_);
+  size_t block_jobs_ GUARDED_BY(mutex_) = 0;  // jobs_[..block_jobs_) are the blocks
   size_t job_bytes_ GUARDED_BY(mutex_) = 0;
   // Peers with queued getdata entries whose send queue has room (ServeLoop's work list).
   std::set<PeerId> serve_ready_ GUARDED_BY(mutex_);
@@ -197,6 +202,9 @@ class ChainSync::Impl {
   // Transactions requested as orphan parents: asked for by txid even of wtxid-relay peers.
   BoundedHashSet orphan_parents_ GUARDED_BY(mutex_);
   std::optional<PeerId> sync_peer_ GUARDED_BY(mutex_);
+  // The active tip as last reported (OnNewTip): what the download scheduler reads, so that
+  // scheduling on an I/O thread never waits for a block validation in progress.
+  chain::ChainTip tip_ GUARDED_BY(mutex_);
   // Tip heights over the last seconds (for blocks/s).
   std::deque<std::pair<SteadyTime, int32_t>> tip_samples_ GUARDED_BY(mutex_);
   SteadyTime next_tx_flush_ GUARDED_BY(mutex_);

@@ -49,6 +49,13 @@ void BlockDownload::SkipConnected(const Context& context) {
     cursor_ = 0;
     return;
   }
+  // Usually the tip is on the queue: no chain lookups.
+  const int64_t offset = int64_t{tip.height} - base_;
+  if (offset >= 0 && offset < int64_t(queue_.size()) &&
+      queue_[static_cast<size_t>(offset)] == tip.hash) {
+    cursor_ = std::max(cursor_, static_cast<size_t>(offset) + 1);
+    return;
+  }
   while (cursor_ < queue_.size()) {
     const int32_t height = base_ + static_cast<int32_t>(cursor_);
     if (height > tip.height || context.ActiveHash(height) != queue_[cursor_]) break;

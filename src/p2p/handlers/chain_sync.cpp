@@ -110,6 +110,7 @@ void ChainSync::Impl::OnPeerConnected(const PeerInfo& info) {
 }
 
 void ChainSync::Impl::OnPeerDisconnected(const PeerInfo& info) {
+  const int32_t header_height = chain_.HeaderTip().height;  // before mutex_ (see the header)
   Effects fx;
   {
     util::MutexLock lock(mutex_);
@@ -119,7 +120,7 @@ void ChainSync::Impl::OnPeerDisconnected(const PeerInfo& info) {
     download_.RemovePeer(info.id, now);  // its requests are rescheduled below
     for (const auto& txid : tx_requests_.RemovePeer(info.id)) RequestTransaction(txid, now, fx);
     if (sync_peer_ == info.id) sync_peer_.reset();
-    MaybeStartHeadersSync(now, fx);
+    MaybeStartHeadersSync(header_height, now, fx);
     ScheduleBlocks(now, fx);
   }
   Flush(fx);
@@ -200,7 +201,11 @@ bool ChainSync::Impl::Enqueue(Job job) {
     return false;
   }
   job_bytes_ += job.bytes;
-  jobs_.push_back(std::move(job));
+  if (std::holds_alternative<primitives::Block>(job.item)) {
+    jobs_.insert(jobs_.begin() + static_cast<ptrdiff_t>(block_jobs_++), std::move(job));
+  } else {
+    jobs_.push_back(std::move(job));
+  }
   jobs_cv_.NotifyOne();
   return true;
 }
@@ -217,6 +222,7 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
       job = std::move(jobs_.front());
       jobs_.pop_front();
       job_bytes_ -= job.bytes;
+      if (block_jobs_ > 0) --block_jobs_;
     }
     if (auto* block = std::get_if<primitives::Block>(&job.item)) {
       ProcessBlock(job.peer, *block, job.requested);
@@ -239,6 +245,7 @@ void ChainSync::Impl::TimerLoop(std::stop_token stop) {
 }
 
 void ChainSync::Impl::Tick(SteadyTime now) {
+  const int32_t header_height = chain_.HeaderTip().height;  // before mutex_ (see the header)
   Effects fx;
   bool progress = false;
   {
@@ -250,7 +257,7 @@ void ChainSync::Impl::Tick(SteadyTime now) {
     }
     CheckTimeouts(now, fx);
     RequestRefetches(now, fx);
-    MaybeStartHeadersSync(now, fx);
+    MaybeStartHeadersSync(header_height, now, fx);
     ScheduleBlocks(now, fx);
     if (now >= next_progress_log_) {
       next_progress_log_ = now + options_.progress_log_interval;
@@ -271,6 +278,7 @@ void ChainSync::Impl::Start() {
     next_tx_flush_ = now + options_.tx_announce_interval;
     next_progress_log_ = now + options_.progress_log_interval;
     counters_ = {};
+    tip_ = chain_.Tip();
     for (const auto& hash : chain_.BlocksToRefetch()) {
       download_.MarkCorrupt(hash, chain_.GetHeight(hash).value_or(0));
     }
@@ -287,6 +295,7 @@ void ChainSync::Impl::Stop() {
     running_ = false;
     jobs_.clear();
     job_bytes_ = 0;
+    block_jobs_ = 0;
     jobs_cv_.NotifyAll();
     timer_cv_.NotifyAll();
     serve_cv_.NotifyAll();

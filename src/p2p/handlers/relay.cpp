@@ -74,6 +74,7 @@ void ChainSync::Impl::OnNewTip(const chain::ChainTip& tip) {
       tip_samples_.pop_front();
     }
     recent_.Insert(tip.hash);
+    tip_ = tip;
     if (!running_) return;
     // While catching up, every peer we sync from has these blocks already: announce only once
     // the tip reaches the best header.

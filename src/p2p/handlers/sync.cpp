@@ -55,11 +55,10 @@ void ChainSync::Impl::SendGetHeaders(PeerId id, const std::optional<crypto::Uint
 
 // Picks the peer with the highest announced height above our best header as the sync peer,
 // unless a headers request is already outstanding.
-void ChainSync::Impl::MaybeStartHeadersSync(SteadyTime now, Effects& fx) {
+void ChainSync::Impl::MaybeStartHeadersSync(int32_t header_height, SteadyTime now, Effects& fx) {
   for (const auto& [id, peer] : peers_) {
     if (peer.headers_deadline) return;
   }
-  const int32_t header_height = chain_.HeaderTip().height;
   std::optional<PeerId> best;
   int32_t best_height = header_height;
   for (const auto& [id, peer] : peers_) {
@@ -228,8 +227,7 @@ void ChainSync::Impl::HandleUnconnecting(PeerId id, Peer& peer, bool solicited, 
 
 // The scheduler's view of the chainstate and our peers (read under mutex_).
 BlockDownload::ChainPoint ChainSync::Impl::DownloadView::Tip() const {
-  const auto tip = impl_.chain_.Tip();
-  return {tip.hash, tip.height};
+  return {impl_.tip_.hash, impl_.tip_.height};
 }
 BlockDownload::ChainPoint ChainSync::Impl::DownloadView::HeaderTip() const {
   const auto tip = impl_.chain_.HeaderTip();
