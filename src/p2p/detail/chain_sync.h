@@ -24,6 +24,7 @@
 #include "p2p/handlers/effects.h"
 #include "p2p/handlers/inventory.h"
 #include "p2p/handlers/routing.h"
+#include "p2p/handlers/tx_requests.h"
 #include "p2p/network_manager.h"
 #include "util/logging.h"
 #include "util/mutex.h"
@@ -62,8 +63,7 @@ class ChainSync::Impl {
   struct Peer {
     explicit Peer(const Options& options, int32_t start_height)
         : best_height(start_height),
-          known(options.known_inventory_per_peer),
-          failed(256) {}
+          known(options.known_inventory_per_peer) {}
     bool prefers_headers = false;   // sent `sendheaders`
     bool relay_txs = true;          // VERSION relay flag: false = no transaction inv to it
     bool wtxid_relay = false;       // BIP339: announce and request transactions by wtxid
@@ -71,9 +71,11 @@ class ChainSync::Impl {
                                     // (base units per 1000 vbytes)
     int32_t best_height = 0;        // start height, raised by what it announces
     BoundedHashSet known;           // inventory the peer has (sent, announced, or got from us)
-    BoundedHashSet failed;          // transactions it said notfound for or was late with
     std::vector<Announcement> tx_queue;  // for the next announcement batch
     std::optional<SteadyTime> headers_deadline;  // our getheaders is outstanding
+    size_t queued_headers = 0;      // its `headers` messages waiting for the validation worker
+    // A getheaders of ours is unanswered, or its answer waits to be processed.
+    bool HeadersOutstanding() const { return headers_deadline || queued_headers > 0; }
     int unconnecting_headers = 0;   // unsolicited announcements that did not connect
     int unconnecting_answers = 0;   // answers to our getheaders that did not connect
     std::deque<wire::InvItem> getdata_queue;  // requested of us, not served yet (bounded)
@@ -86,8 +88,9 @@ class ChainSync::Impl {
   // A block or transaction waiting for the validation worker.
   struct Job {
     PeerId peer = 0;
-    std::variant<primitives::Block, primitives::Transaction> item;
-    bool requested = true;  // blocks: we asked this peer for it (else kUnrequested)
+    std::variant<primitives::Block, primitives::Transaction, wire::Headers> item;
+    bool requested = true;  // blocks: we asked this peer for it (else kUnrequested); headers:
+                            // an answer to our getheaders
     size_t bytes = 0;       // memory it occupies, roughly (the queue's byte budget)
   };
 
@@ -117,14 +120,15 @@ class ChainSync::Impl {
   void Handle(PeerId peer, const wire::SendHeaders& sendheaders, Effects& fx) REQUIRES(mutex_);
   void Handle(PeerId peer, const wire::MemPool& mempool, Effects& fx) REQUIRES(mutex_);
   // No catch-all: every command routed to kSync (handlers/routing.h) needs an overload here.
-  // `headers` (kSyncChain) submits to the chainstate, so it manages the lock itself.
-  void HandleHeaders(PeerId peer, const wire::Headers& headers) EXCLUDES(mutex_);
+  // `headers` (kSyncChain) is queued for the validation worker (the chainstate's header
+  // acceptance waits for a block validation in progress: never on an I/O thread), which runs
+  // HandleHeaders; it manages the lock itself.
+  void QueueHeaders(PeerId peer, const wire::Headers& headers) EXCLUDES(mutex_);
+  void HandleHeaders(PeerId peer, const wire::Headers& headers, bool solicited) EXCLUDES(mutex_);
 
   // --- relay.cpp ---
   void AnnounceTip(const chain::ChainTip& tip, Effects& fx) REQUIRES(mutex_);
   void FlushTransactionAnnouncements(Effects& fx) REQUIRES(mutex_);
-  void RequestTransaction(const crypto::Uint256& txid, SteadyTime now, Effects& fx)
-      REQUIRES(mutex_);
   void ProcessTransaction(PeerId peer, const primitives::Transaction& tx) EXCLUDES(mutex_);
   std::optional<std::pair<PeerId, std::vector<wire::InvItem>>> NextServeTurn() REQUIRES(mutex_);
   void ServeLoop(std::stop_token stop) EXCLUDES(mutex_);
@@ -187,20 +191,15 @@ class ChainSync::Impl {
   BoundedHashSet recent_rejects_ GUARDED_BY(mutex_);
   BoundedHashSet received_ GUARDED_BY(mutex_);     // blocks handed to the validation worker
   BlockDownload download_ GUARDED_BY(mutex_);
-  RequestTracker tx_requests_ GUARDED_BY(mutex_);
-  // Peers that announced a transaction we have not got yet (tried in order when one fails).
-  std::unordered_map<crypto::Uint256, std::vector<PeerId>, HashHasher> tx_announcers_
-      GUARDED_BY(mutex_);
-  // Blocks first (in arrival order), then transactions: a block, and so the relay of the new
-  // tip, never waits behind transactions other peers sent.
+  TxRequests tx_requests_ GUARDED_BY(mutex_);
+  // Chain jobs (headers and blocks, in arrival order) first, then transactions: a block, and so
+  // the relay of the new tip, never waits behind transactions other peers sent.
   std::deque<Job> jobs_ GUARDED_BY(mutex_);
-  size_t block_jobs_ GUARDED_BY(mutex_) = 0;  // jobs_[..block_jobs_) are the blocks
+  size_t chain_jobs_ GUARDED_BY(mutex_) = 0;  // jobs_[..chain_jobs_) are headers and blocks
   size_t job_bytes_ GUARDED_BY(mutex_) = 0;
   // Peers with queued getdata entries whose send queue has room (ServeLoop's work list).
   std::set<PeerId> serve_ready_ GUARDED_BY(mutex_);
   PeerId serve_cursor_ GUARDED_BY(mutex_) = 0;  // round robin
-  // Transactions requested as orphan parents: asked for by txid even of wtxid-relay peers.
-  BoundedHashSet orphan_parents_ GUARDED_BY(mutex_);
   std::optional<PeerId> sync_peer_ GUARDED_BY(mutex_);
   // The active tip as last reported (OnNewTip): what the download scheduler reads, so that
   // scheduling on an I/O thread never waits for a block validation in progress.

@@ -43,7 +43,7 @@ ChainSync::Impl::Impl(NetworkManager& network, chain::Chainstate& chain, Options
       download_({.window = options_.download_window,
                  .max_in_flight_per_peer = options_.max_blocks_in_flight_per_peer,
                  .timeout = options_.block_timeout}),
-      orphan_parents_(4096) {}
+      tx_requests_(options_.tx_timeout) {}
 
 void ChainSync::Impl::DebugLog(PeerId peer, std::string_view what) {
   if (auto suppressed = debug_limiter_.Allow()) {
@@ -95,6 +95,7 @@ void ChainSync::Impl::OnPeerConnected(const PeerInfo& info) {
     it->second.relay_txs = info.relay_txs;
     it->second.wtxid_relay = info.wtxid_relay;
     download_.AddPeer(info.id);
+    tx_requests_.AddPeer(info.id, info.wtxid_relay);
     fx.Send(info.id, wire::SendHeaders{});
     // BIP133: our minimum relay fee rate, so the peer does not announce what we would drop.
     if (info.version >= wire::kFeeFilterVersion) {
@@ -118,7 +119,7 @@ void ChainSync::Impl::OnPeerDisconnected(const PeerInfo& info) {
     if (peers_.erase(info.id) == 0) return;
     const auto now = Clock::now();
     download_.RemovePeer(info.id, now);  // its requests are rescheduled below
-    for (const auto& txid : tx_requests_.RemovePeer(info.id)) RequestTransaction(txid, now, fx);
+    tx_requests_.RemovePeer(info.id, now, fx);
     if (sync_peer_ == info.id) sync_peer_.reset();
     MaybeStartHeadersSync(header_height, now, fx);
     ScheduleBlocks(now, fx);
@@ -134,7 +135,7 @@ void ChainSync::Impl::OnMessage(PeerId peer, const wire::Message& message) {
   std::visit(
       [&]<class Message>(const Message& typed) {
         if constexpr (kRouteOf<Message> == Route::kSyncChain) {
-          HandleHeaders(peer, typed);
+          QueueHeaders(peer, typed);
         } else if constexpr (kRouteOf<Message> == Route::kSync) {
           Effects fx;
           {
@@ -185,10 +186,7 @@ void ChainSync::Impl::OnTransaction(PeerId peer, primitives::Transaction tx) {
   if (!p) return;
   p->known.Insert(txid);
   p->known.Insert(wtxid);
-  for (const auto& hash : {txid, wtxid}) {
-    (void)tx_requests_.Remove(hash);
-    tx_announcers_.erase(hash);
-  }
+  tx_requests_.Forget(txid, wtxid);
   if (recent_.Contains(txid) || recent_rejects_.Contains(wtxid)) return;
   const size_t bytes = MemoryOf(tx);
   if (Enqueue({peer, std::move(tx), true, bytes})) ++counters_.transactions_received;
@@ -201,8 +199,8 @@ bool ChainSync::Impl::Enqueue(Job job) {
     return false;
   }
   job_bytes_ += job.bytes;
-  if (std::holds_alternative<primitives::Block>(job.item)) {
-    jobs_.insert(jobs_.begin() + static_cast<ptrdiff_t>(block_jobs_++), std::move(job));
+  if (!std::holds_alternative<primitives::Transaction>(job.item)) {
+    jobs_.insert(jobs_.begin() + static_cast<ptrdiff_t>(chain_jobs_++), std::move(job));
   } else {
     jobs_.push_back(std::move(job));
   }
@@ -222,10 +220,12 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
       job = std::move(jobs_.front());
       jobs_.pop_front();
       job_bytes_ -= job.bytes;
-      if (block_jobs_ > 0) --block_jobs_;
+      if (chain_jobs_ > 0) --chain_jobs_;
     }
     if (auto* block = std::get_if<primitives::Block>(&job.item)) {
       ProcessBlock(job.peer, *block, job.requested);
+    } else if (auto* headers = std::get_if<wire::Headers>(&job.item)) {
+      HandleHeaders(job.peer, *headers, job.requested);
     } else {
       ProcessTransaction(job.peer, std::get<primitives::Transaction>(job.item));
     }
@@ -295,7 +295,7 @@ void ChainSync::Impl::Stop() {
     running_ = false;
     jobs_.clear();
     job_bytes_ = 0;
-    block_jobs_ = 0;
+    chain_jobs_ = 0;
     jobs_cv_.NotifyAll();
     timer_cv_.NotifyAll();
     serve_cv_.NotifyAll();

@@ -57,7 +57,7 @@ void ChainSync::Impl::SendGetHeaders(PeerId id, const std::optional<crypto::Uint
 // unless a headers request is already outstanding.
 void ChainSync::Impl::MaybeStartHeadersSync(int32_t header_height, SteadyTime now, Effects& fx) {
   for (const auto& [id, peer] : peers_) {
-    if (peer.headers_deadline) return;
+    if (peer.HeadersOutstanding()) return;
   }
   std::optional<PeerId> best;
   int32_t best_height = header_height;
@@ -102,18 +102,32 @@ void ChainSync::Impl::Handle(PeerId id, const wire::GetBlocks& getblocks, Effect
   fx.Send(id, std::move(inv));
 }
 
-void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message) {
+// On an I/O thread: the answer is no longer outstanding (its deadline stops), but the peer is
+// not asked again while the answer waits for the worker.
+void ChainSync::Impl::QueueHeaders(PeerId id, const wire::Headers& message) {
+  util::MutexLock lock(mutex_);
+  Peer* peer = running_ ? FindPeer(id) : nullptr;
+  if (!peer) return;
+  const bool solicited = peer->headers_deadline.has_value();
+  peer->headers_deadline.reset();
+  const size_t bytes = sizeof(Job) + message.headers.size() * sizeof(primitives::BlockHeader);
+  if (Enqueue({id, message, solicited, bytes})) {
+    ++peer->queued_headers;
+  } else if (sync_peer_ == id) {
+    sync_peer_.reset();  // dropped: the next tick asks again (of the best peer)
+  }
+}
+
+void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message, bool solicited) {
   const auto now = Clock::now();
   Effects fx;
-  bool solicited = false;
   // The peer's held low-work chain, continued by this batch, or just this batch.
   std::vector<primitives::BlockHeader> chain;
   {
     util::MutexLock lock(mutex_);
     Peer* peer = running_ ? FindPeer(id) : nullptr;
     if (!peer) return;
-    solicited = peer->headers_deadline.has_value();
-    peer->headers_deadline.reset();
+    if (peer->queued_headers > 0) --peer->queued_headers;
     counters_.headers_received += message.headers.size();
     if (message.headers.empty() && sync_peer_ == id) sync_peer_.reset();  // it has nothing more
     if (message.headers.empty()) return;
@@ -277,13 +291,7 @@ void ChainSync::Impl::RequestRefetches(SteadyTime now, Effects& fx) {
 void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
   // One report per peer and tick, however many of its requests expired.
   std::map<PeerId, size_t> undelivered = download_.TakeExpired(now);
-  for (const auto& [txid, id] : tx_requests_.TakeExpired(now)) {
-    if (Peer* peer = FindPeer(id)) {
-      peer->failed.Insert(txid);
-      ++undelivered[id];
-    }
-    RequestTransaction(txid, now, fx);
-  }
+  for (const auto& [id, count] : tx_requests_.TakeExpired(now, fx)) undelivered[id] += count;
   for (const auto& [id, count] : undelivered) {
     if (!FindPeer(id)) continue;
     fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getdata",
@@ -327,7 +335,7 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block, bo
                      .detail = "unrequested block without more work than our tip"});
     } else if (*outcome == chain::BlockOutcome::kOrphan) {
       // Parent unknown: fetch the headers leading to it from the sender.
-      if (Peer* peer = FindPeer(id); peer && !peer->headers_deadline) {
+      if (Peer* peer = FindPeer(id); peer && !peer->HeadersOutstanding()) {
         SendGetHeaders(id, std::nullopt, now, fx);
       }
     } else {
