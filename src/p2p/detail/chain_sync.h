@@ -120,10 +120,11 @@ class ChainSync::Impl {
   void Handle(PeerId peer, const wire::SendHeaders& sendheaders, Effects& fx) REQUIRES(mutex_);
   void Handle(PeerId peer, const wire::MemPool& mempool, Effects& fx) REQUIRES(mutex_);
   // No catch-all: every command routed to kSync (handlers/routing.h) needs an overload here.
-  // `headers` (kSyncChain) is queued for the validation worker (the chainstate's header
-  // acceptance waits for a block validation in progress: never on an I/O thread), which runs
-  // HandleHeaders; it manages the lock itself.
-  void QueueHeaders(PeerId peer, const wire::Headers& headers) EXCLUDES(mutex_);
+  // kSyncChain commands (`headers`) are queued for the validation worker, the chain executor
+  // (the chainstate's header acceptance waits for a block validation in progress: never on an
+  // I/O thread), one QueueChainWork overload each; the worker runs HandleHeaders, which manages
+  // the lock itself.
+  void QueueChainWork(PeerId peer, const wire::Headers& headers) EXCLUDES(mutex_);
   void HandleHeaders(PeerId peer, const wire::Headers& headers, bool solicited) EXCLUDES(mutex_);
 
   // --- relay.cpp ---
@@ -192,10 +193,12 @@ class ChainSync::Impl {
   BoundedHashSet received_ GUARDED_BY(mutex_);     // blocks handed to the validation worker
   BlockDownload download_ GUARDED_BY(mutex_);
   TxRequests tx_requests_ GUARDED_BY(mutex_);
-  // Chain jobs (headers and blocks, in arrival order) first, then transactions: a block, and so
-  // the relay of the new tip, never waits behind transactions other peers sent.
+  // Headers first, then blocks, then transactions, each in arrival order: the next getheaders
+  // never waits for the blocks of the last batch, and a block (so the relay of the new tip)
+  // never waits behind transactions other peers sent.
   std::deque<Job> jobs_ GUARDED_BY(mutex_);
-  size_t chain_jobs_ GUARDED_BY(mutex_) = 0;  // jobs_[..chain_jobs_) are headers and blocks
+  size_t header_jobs_ GUARDED_BY(mutex_) = 0;  // jobs_[..header_jobs_) are headers
+  size_t chain_jobs_ GUARDED_BY(mutex_) = 0;   // jobs_[..chain_jobs_) are headers and blocks
   size_t job_bytes_ GUARDED_BY(mutex_) = 0;
   // Peers with queued getdata entries whose send queue has room (ServeLoop's work list).
   std::set<PeerId> serve_ready_ GUARDED_BY(mutex_);

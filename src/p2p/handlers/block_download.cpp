@@ -17,7 +17,7 @@ void BlockDownload::AddPeer(PeerId peer) { peers_.try_emplace(peer); }
 void BlockDownload::RemovePeer(PeerId peer, SteadyTime now) {
   Account(now);
   peers_.erase(peer);
-  (void)requests_.RemovePeer(peer);
+  if (!requests_.RemovePeer(peer).empty()) Rescan();
 }
 
 void BlockDownload::Rebuild(const Context& context) {
@@ -38,6 +38,7 @@ void BlockDownload::Rebuild(const Context& context) {
   std::reverse(queue_.begin(), queue_.end());
   base_ = height + 1;
   cursor_ = 0;
+  scan_from_ = 0;
 }
 
 // Skips the part of the queue the active chain has connected since (the queue starts at the
@@ -99,11 +100,19 @@ void BlockDownload::Schedule(const Context& context, SteadyTime now, Effects& fx
   }
   std::map<PeerId, wire::GetData> batches;
   const size_t last = std::min(queue_.size(), cursor_ + options_.window);
-  for (size_t i = cursor_; i < last && free_slots > 0; ++i) {
+  bool prefix = true;  // queue_[cursor_..i) are all received or in flight
+  for (size_t i = std::max(cursor_, scan_from_); i < last && free_slots > 0; ++i) {
     const auto& hash = queue_[i];
-    if (context.Have(hash) || requests_.InFlight(hash)) continue;
+    if (context.Have(hash) || requests_.InFlight(hash)) {
+      if (prefix) scan_from_ = i + 1;
+      continue;
+    }
     const auto chosen = ChoosePeer(context, hash, base_ + static_cast<int32_t>(i));
-    if (!chosen) continue;
+    if (!chosen) {
+      prefix = false;
+      continue;
+    }
+    if (prefix) scan_from_ = i + 1;
     requests_.Add(hash, *chosen, now + options_.timeout);
     batches[*chosen].items.push_back({wire::InvType::kWitnessBlock, hash});
     --free_slots;
@@ -143,6 +152,7 @@ BlockDownload::Arrival BlockDownload::OnBlock(const crypto::Uint256& hash, Stead
 bool BlockDownload::OnNotFound(PeerId peer, const crypto::Uint256& hash, SteadyTime now) {
   Account(now);
   if (!requests_.Remove(hash, peer)) return false;
+  Rescan();
   if (auto it = peers_.find(peer); it != peers_.end()) it->second.failed.Insert(hash);
   return true;
 }
@@ -151,6 +161,7 @@ std::map<PeerId, size_t> BlockDownload::TakeExpired(SteadyTime now) {
   Account(now);
   std::map<PeerId, size_t> expired;
   for (const auto& [hash, id] : requests_.TakeExpired(now)) {
+    Rescan();
     auto it = peers_.find(id);
     if (it == peers_.end()) continue;
     it->second.stalled.Insert(hash);  // Schedule prefers another peer for it

@@ -75,6 +75,9 @@ class BlockDownload {
   void Rebuild(const Context& context);
   // Requests what the window and the peers' free slots allow.
   void Schedule(const Context& context, SteadyTime now, Effects& fx);
+  // A block Context::Have() reported is wanted again (its validation failed, or it was dropped
+  // before validation): the next Schedule looks at the whole window again.
+  void Rescan() { scan_from_ = 0; }
   // A damaged stored block: fetched again (RequestRefetches) and let through as requested.
   void MarkCorrupt(const crypto::Uint256& hash, int32_t height);
   // Requests each damaged block not in flight from the least loaded peer whose chain reaches it.
@@ -124,6 +127,10 @@ class BlockDownload {
   std::vector<crypto::Uint256> queue_;
   int32_t base_ = 0;
   size_t cursor_ = 0;
+  // queue_[cursor_..scan_from_) were all received or in flight at the last Schedule: it starts
+  // from here (amortised O(1) per block instead of a scan of the window). Lowered by every event
+  // that can make one of them wanted again.
+  size_t scan_from_ = 0;
   crypto::Uint256 queue_tip_;
   TimeAccount times_;
   std::optional<SteadyTime> accounted_until_;

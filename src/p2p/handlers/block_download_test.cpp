@@ -188,6 +188,20 @@ TEST_F(BlockDownloadTest, ReceivedBlocksAreNotRequestedAgain) {
   EXPECT_EQ(Schedule()[1], std::vector{HashAt(2)});
 }
 
+TEST_F(BlockDownloadTest, BlockWantedAgainIsRequestedAfterRescan) {
+  chain_.header_height = 3;
+  AddPeer(1, 3);
+  EXPECT_EQ(Schedule()[1].size(), 3u);
+  for (int32_t h = 1; h <= 3; ++h) {
+    (void)download_.OnBlock(HashAt(h), Now());
+    chain_.have.insert(HashAt(h));
+  }
+  EXPECT_TRUE(Schedule().empty());
+  chain_.have.erase(HashAt(2));  // its validation failed: fetch it again
+  download_.Rescan();
+  EXPECT_EQ(Schedule()[1], std::vector{HashAt(2)});
+}
+
 TEST_F(BlockDownloadTest, DamagedBlockIsRefetchedAndTakenAsRequested) {
   chain_.header_height = chain_.tip_height = 5;
   chain_.have = {HashAt(3)};

@@ -135,7 +135,7 @@ void ChainSync::Impl::OnMessage(PeerId peer, const wire::Message& message) {
   std::visit(
       [&]<class Message>(const Message& typed) {
         if constexpr (kRouteOf<Message> == Route::kSyncChain) {
-          QueueHeaders(peer, typed);
+          QueueChainWork(peer, typed);
         } else if constexpr (kRouteOf<Message> == Route::kSync) {
           Effects fx;
           {
@@ -171,6 +171,8 @@ void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
     } else if (const size_t bytes = MemoryOf(block); Enqueue({peer, std::move(block), requested, bytes})) {
       received_.Insert(hash);
       ++counters_.blocks_received;
+    } else {
+      download_.Rescan();  // dropped (queue full): wanted again
     }
     ScheduleBlocks(now, fx);
   }
@@ -199,7 +201,10 @@ bool ChainSync::Impl::Enqueue(Job job) {
     return false;
   }
   job_bytes_ += job.bytes;
-  if (!std::holds_alternative<primitives::Transaction>(job.item)) {
+  if (std::holds_alternative<wire::Headers>(job.item)) {
+    ++chain_jobs_;
+    jobs_.insert(jobs_.begin() + static_cast<ptrdiff_t>(header_jobs_++), std::move(job));
+  } else if (std::holds_alternative<primitives::Block>(job.item)) {
     jobs_.insert(jobs_.begin() + static_cast<ptrdiff_t>(chain_jobs_++), std::move(job));
   } else {
     jobs_.push_back(std::move(job));
@@ -220,6 +225,7 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
       job = std::move(jobs_.front());
       jobs_.pop_front();
       job_bytes_ -= job.bytes;
+      if (header_jobs_ > 0) --header_jobs_;
       if (chain_jobs_ > 0) --chain_jobs_;
     }
     if (auto* block = std::get_if<primitives::Block>(&job.item)) {
@@ -295,7 +301,7 @@ void ChainSync::Impl::Stop() {
     running_ = false;
     jobs_.clear();
     job_bytes_ = 0;
-    chain_jobs_ = 0;
+    header_jobs_ = chain_jobs_ = 0;
     jobs_cv_.NotifyAll();
     timer_cv_.NotifyAll();
     serve_cv_.NotifyAll();

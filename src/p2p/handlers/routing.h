@@ -20,8 +20,8 @@ enum class Route {
                 // are misbehaviour (session.cpp)
   kDiscovery,   // address gossip (peerdb/discovery.h, an observer of the manager)
   kSync,        // ChainSync bookkeeping, under its lock (ChainSync::Impl::Handle overloads)
-  kSyncChain,   // ChainSync work that asks the chainstate to accept data (headers): it manages
-                // its lock itself (HandleHeaders)
+  kSyncChain,   // ChainSync work that asks the chainstate to accept data (headers): queued for
+                // the validation worker (ChainSync::Impl::QueueChainWork overloads)
   kSyncObject,  // block/tx: handed to ChainSync by value (NetworkManager OnBlock/OnTransaction)
   kIgnored,     // understood, deliberately unhandled (reject is deprecated, BIP61; unknown)
 };

@@ -104,7 +104,7 @@ void ChainSync::Impl::Handle(PeerId id, const wire::GetBlocks& getblocks, Effect
 
 // On an I/O thread: the answer is no longer outstanding (its deadline stops), but the peer is
 // not asked again while the answer waits for the worker.
-void ChainSync::Impl::QueueHeaders(PeerId id, const wire::Headers& message) {
+void ChainSync::Impl::QueueChainWork(PeerId id, const wire::Headers& message) {
   util::MutexLock lock(mutex_);
   Peer* peer = running_ ? FindPeer(id) : nullptr;
   if (!peer) return;
@@ -324,6 +324,7 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block, bo
       // header, wrong transactions) must not stop us fetching the real one from another peer.
       // The chainstate itself remembers headers it found invalid.
       received_.Erase(hash);
+      download_.Rescan();
       if (Blames(outcome.error())) {
         fx.Report(id, {.kind = MisbehaviorKind::kInvalidBlock, .command = "block",
                        .detail = outcome.error().Message()});
@@ -331,6 +332,7 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block, bo
     } else if (*outcome == chain::BlockOutcome::kLowWork) {
       // Not stored (Core's AcceptBlock rule); a peer that keeps doing it is disconnected.
       received_.Erase(hash);
+      download_.Rescan();
       fx.Report(id, {.kind = MisbehaviorKind::kLowWorkData, .command = "block",
                      .detail = "unrequested block without more work than our tip"});
     } else if (*outcome == chain::BlockOutcome::kOrphan) {
