@@ -193,9 +193,10 @@ void BM_ConnectBaseline10k(benchmark::State& state) {
 }
 BENCHMARK(BM_ConnectBaseline10k)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
-// A late node syncs the prebuilt chain from `peers` sources. Reports headers/s, blocks/s and
+// A late node syncs the prebuilt chain from `peers` sources. Reports headers/s, blocks/s,
 // idle%: the share of the download time during which blocks were wanted but none was in flight
-// (SyncStatus::download_idle).
+// (SyncStatus::download_idle), and starved%: the share during which, in addition, the validation
+// worker had nothing to do (download_starved).
 void RunInitialSync(benchmark::State& state, int peers, uint8_t subnet) {
   const auto& prebuilt = Prebuilt();
   Nodes sources;
@@ -205,7 +206,7 @@ void RunInitialSync(benchmark::State& state, int peers, uint8_t subnet) {
                                                  &prebuilt.dir.path()));
     sources.back()->Start();
   }
-  double headers_seconds = 0, blocks_seconds = 0, idle = 0, active = 0;
+  double headers_seconds = 0, blocks_seconds = 0, idle = 0, active = 0, starved = 0;
   for (auto _ : state) {
     SyncNode late(fmt::format("127.41.{}.20", subnet), BenchSyncOptions());
     late.Start();
@@ -221,11 +222,13 @@ void RunInitialSync(benchmark::State& state, int peers, uint8_t subnet) {
     const auto status = late.sync().GetSyncStatus();
     idle += double(status.download_idle.count());
     active += double(status.download_active.count());
+    starved += double(status.download_starved.count());
   }
   const double n = double(state.iterations());
   state.counters["headers/s"] = n * kSyncBlocks / headers_seconds;
   state.counters["blocks/s"] = n * kSyncBlocks / blocks_seconds;
   state.counters["idle%"] = idle + active > 0 ? 100 * idle / (idle + active) : 0;
+  state.counters["starved%"] = idle + active > 0 ? 100 * starved / (idle + active) : 0;
 }
 
 void BM_InitialSync10k(benchmark::State& state) { RunInitialSync(state, 3, 4); }

@@ -212,6 +212,7 @@ class ChainSync::Impl {
   SteadyTime next_tx_flush_ GUARDED_BY(mutex_);
   SteadyTime next_progress_log_ GUARDED_BY(mutex_);
   SyncStatus counters_ GUARDED_BY(mutex_);  // only the counter fields are used
+  std::chrono::nanoseconds starved_ GUARDED_BY(mutex_){0};  // SyncStatus::download_starved
 
   // Owned threads (started by Start, joined by Stop; not guarded: Start/Stop are not concurrent
   // with each other by contract, and nothing else touches them).

@@ -220,8 +220,10 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
     Job job;
     {
       util::MutexLock lock(mutex_);
+      const auto wait_start = Clock::now();
       while (jobs_.empty() && running_ && !stop.stop_requested()) jobs_cv_.Wait(mutex_);
       if (!running_ || stop.stop_requested()) return;
+      if (download_.Pending() > 0) starved_ += Clock::now() - wait_start;
       job = std::move(jobs_.front());
       jobs_.pop_front();
       job_bytes_ -= job.bytes;
@@ -341,6 +343,7 @@ SyncStatus ChainSync::Impl::StatusLocked() const {
   const auto times = download_.Times();
   status.download_active = std::chrono::duration_cast<std::chrono::milliseconds>(times.active);
   status.download_idle = std::chrono::duration_cast<std::chrono::milliseconds>(times.idle);
+  status.download_starved = std::chrono::duration_cast<std::chrono::milliseconds>(starved_);
   status.peers = peers_.size();
   return status;
 }

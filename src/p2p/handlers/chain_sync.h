@@ -58,6 +58,9 @@ struct SyncStatus {
   // blocks wanted with none in flight (the pipeline idle: waiting for validation, or no peer).
   std::chrono::milliseconds download_active{0};
   std::chrono::milliseconds download_idle{0};
+  // ... and the part of it the validation worker waited with nothing to validate (the node
+  // starved by the network rather than busy validating what it downloaded).
+  std::chrono::milliseconds download_starved{0};
   size_t peers = 0;                // connected peers ChainSync tracks
   // Counters since Start().
   uint64_t blocks_received = 0;    // `block` messages accepted for validation
