@@ -73,9 +73,9 @@ class ChainSync::Impl {
     BoundedHashSet known;           // inventory the peer has (sent, announced, or got from us)
     std::vector<Announcement> tx_queue;  // for the next announcement batch
     std::optional<SteadyTime> headers_deadline;  // our getheaders is outstanding
-    size_t queued_headers = 0;      // its `headers` messages waiting for the validation worker
+    size_t queued_header_bytes = 0;  // its `headers` messages waiting for the validation worker
     // A getheaders of ours is unanswered, or its answer waits to be processed.
-    bool HeadersOutstanding() const { return headers_deadline || queued_headers > 0; }
+    bool HeadersOutstanding() const { return headers_deadline || queued_header_bytes > 0; }
     int unconnecting_headers = 0;   // unsolicited announcements that did not connect
     int unconnecting_answers = 0;   // answers to our getheaders that did not connect
     std::deque<wire::InvItem> getdata_queue;  // requested of us, not served yet (bounded)

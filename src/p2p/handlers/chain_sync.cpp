@@ -194,8 +194,12 @@ void ChainSync::Impl::OnTransaction(PeerId peer, primitives::Transaction tx) {
   if (Enqueue({peer, std::move(tx), true, bytes})) ++counters_.transactions_received;
 }
 
+// Headers are not held to the job count (a window of small blocks fills it during a sync, and
+// the next batch of headers must get through), only to the byte budget; QueueChainWork bounds
+// them per peer.
 bool ChainSync::Impl::Enqueue(Job job) {
-  if (jobs_.size() >= options_.validation_queue ||
+  const bool counted = !std::holds_alternative<wire::Headers>(job.item);
+  if ((counted && jobs_.size() >= options_.validation_queue) ||
       (!jobs_.empty() && job_bytes_ + job.bytes > options_.validation_queue_bytes)) {
     DebugLog(job.peer, "validation queue full: dropped");
     return false;

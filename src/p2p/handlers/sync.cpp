@@ -18,6 +18,15 @@ using Clock = std::chrono::steady_clock;
 // each: 320 KB), so at most 2,000 are held between messages.
 constexpr size_t kMaxHeldHeaders = 2 * wire::kMaxHeadersEntries;
 
+// What a queued `headers` message occupies, roughly (the validation queue's byte budget).
+size_t HeadersJobBytes(const wire::Headers& message) {
+  return 256 + message.headers.size() * sizeof(primitives::BlockHeader);
+}
+// Queued `headers` per peer: two full answers, or thousands of announcements (a peer mining
+// fast announces every block; the worker may be busy with a large block meanwhile).
+constexpr size_t kMaxQueuedHeaderBytesPerPeer =
+    2 * (256 + wire::kMaxHeadersEntries * sizeof(primitives::BlockHeader));
+
 bool Blames(const chain::Error& error) {
   // The block itself (or its ancestry) is invalid; anything else is our own trouble (storage,
   // shutdown) or not a block error.
@@ -110,12 +119,14 @@ void ChainSync::Impl::QueueChainWork(PeerId id, const wire::Headers& message) {
   if (!peer) return;
   const bool solicited = peer->headers_deadline.has_value();
   peer->headers_deadline.reset();
-  const size_t bytes = sizeof(Job) + message.headers.size() * sizeof(primitives::BlockHeader);
-  if (Enqueue({id, message, solicited, bytes})) {
-    ++peer->queued_headers;
-  } else if (sync_peer_ == id) {
-    sync_peer_.reset();  // dropped: the next tick asks again (of the best peer)
+  const size_t bytes = HeadersJobBytes(message);
+  if (peer->queued_header_bytes + bytes > kMaxQueuedHeaderBytesPerPeer) {
+    DebugLog(id, "headers dropped: too many waiting for validation");
+  } else if (Enqueue({id, message, solicited, bytes})) {  // (it logs a drop itself)
+    peer->queued_header_bytes += bytes;
+    return;
   }
+  if (sync_peer_ == id) sync_peer_.reset();  // dropped: the next tick asks again (of the best peer)
 }
 
 void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message, bool solicited) {
@@ -127,7 +138,7 @@ void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message, boo
     util::MutexLock lock(mutex_);
     Peer* peer = running_ ? FindPeer(id) : nullptr;
     if (!peer) return;
-    if (peer->queued_headers > 0) --peer->queued_headers;
+    peer->queued_header_bytes -= std::min(peer->queued_header_bytes, HeadersJobBytes(message));
     counters_.headers_received += message.headers.size();
     if (message.headers.empty() && sync_peer_ == id) sync_peer_.reset();  // it has nothing more
     if (message.headers.empty()) return;
