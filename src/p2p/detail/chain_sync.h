@@ -19,8 +19,12 @@
 #include <vector>
 
 #include "chain/chainstate.h"
+#include "p2p/handlers/block_download.h"
 #include "p2p/handlers/chain_sync.h"
+#include "p2p/handlers/effects.h"
 #include "p2p/handlers/inventory.h"
+#include "p2p/handlers/routing.h"
+#include "p2p/handlers/tx_requests.h"
 #include "p2p/network_manager.h"
 #include "util/logging.h"
 #include "util/mutex.h"
@@ -49,16 +53,6 @@ class ChainSync::Impl {
   std::string ProgressLine() const EXCLUDES(mutex_);
 
  private:
-  // What a handler wants done once mutex_ is released.
-  struct Effects {
-    std::vector<std::pair<PeerId, wire::Message>> sends;
-    std::vector<std::pair<PeerId, Misbehavior>> reports;
-    void Send(PeerId peer, wire::Message message) { sends.emplace_back(peer, std::move(message)); }
-    void Report(PeerId peer, Misbehavior misbehavior) {
-      reports.emplace_back(peer, std::move(misbehavior));
-    }
-  };
-
   // A mempool transaction waiting to be announced.
   struct Announcement {
     crypto::Uint256 txid;
@@ -69,9 +63,7 @@ class ChainSync::Impl {
   struct Peer {
     explicit Peer(const Options& options, int32_t start_height)
         : best_height(start_height),
-          known(options.known_inventory_per_peer),
-          failed(256),
-          stalled(256) {}
+          known(options.known_inventory_per_peer) {}
     bool prefers_headers = false;   // sent `sendheaders`
     bool relay_txs = true;          // VERSION relay flag: false = no transaction inv to it
     bool wtxid_relay = false;       // BIP339: announce and request transactions by wtxid
@@ -79,10 +71,11 @@ class ChainSync::Impl {
                                     // (base units per 1000 vbytes)
     int32_t best_height = 0;        // start height, raised by what it announces
     BoundedHashSet known;           // inventory the peer has (sent, announced, or got from us)
-    BoundedHashSet failed;          // it said notfound: never asked again for these
-    BoundedHashSet stalled;         // blocks it was late with: asked again only as a last resort
     std::vector<Announcement> tx_queue;  // for the next announcement batch
     std::optional<SteadyTime> headers_deadline;  // our getheaders is outstanding
+    size_t queued_header_bytes = 0;  // its `headers` messages waiting for the validation worker
+    // A getheaders of ours is unanswered, or its answer waits to be processed.
+    bool HeadersOutstanding() const { return headers_deadline || queued_header_bytes > 0; }
     int unconnecting_headers = 0;   // unsolicited announcements that did not connect
     int unconnecting_answers = 0;   // answers to our getheaders that did not connect
     std::deque<wire::InvItem> getdata_queue;  // requested of us, not served yet (bounded)
@@ -95,12 +88,29 @@ class ChainSync::Impl {
   // A block or transaction waiting for the validation worker.
   struct Job {
     PeerId peer = 0;
-    std::variant<primitives::Block, primitives::Transaction> item;
-    bool requested = true;  // blocks: we asked this peer for it (else kUnrequested)
+    std::variant<primitives::Block, primitives::Transaction, wire::Headers> item;
+    bool requested = true;  // blocks: we asked this peer for it (else kUnrequested); headers:
+                            // an answer to our getheaders
     size_t bytes = 0;       // memory it occupies, roughly (the queue's byte budget)
   };
 
-  // --- handlers (the dispatch table is the overload set of Handle) ---
+  // What BlockDownload reads: the chainstate, our peers' heights and knowledge, what we have.
+  class DownloadView final : public BlockDownload::Context {
+   public:
+    explicit DownloadView(const Impl& impl) : impl_(impl) {}
+    BlockDownload::ChainPoint Tip() const override REQUIRES(impl_.mutex_);
+    BlockDownload::ChainPoint HeaderTip() const override REQUIRES(impl_.mutex_);
+    std::optional<crypto::Uint256> ActiveHash(int32_t height) const override REQUIRES(impl_.mutex_);
+    std::optional<crypto::Uint256> Parent(const crypto::Uint256& hash) const override REQUIRES(impl_.mutex_);
+    bool Have(const crypto::Uint256& hash) const override REQUIRES(impl_.mutex_);
+    int32_t PeerHeight(PeerId peer) const override REQUIRES(impl_.mutex_);
+    bool PeerHas(PeerId peer, const crypto::Uint256& hash) const override REQUIRES(impl_.mutex_);
+
+   private:
+    const Impl& impl_;  // its mutex_ is held while the view is used
+  };
+
+  // --- handlers (routing.h routes commands here; the dispatch is the overload set of Handle) ---
   void Handle(PeerId peer, const wire::Inv& inv, Effects& fx) REQUIRES(mutex_);
   void Handle(PeerId peer, const wire::GetData& getdata, Effects& fx) REQUIRES(mutex_);
   void Handle(PeerId peer, const wire::NotFound& notfound, Effects& fx) REQUIRES(mutex_);
@@ -109,16 +119,17 @@ class ChainSync::Impl {
   void Handle(PeerId peer, const wire::FeeFilter& feefilter, Effects& fx) REQUIRES(mutex_);
   void Handle(PeerId peer, const wire::SendHeaders& sendheaders, Effects& fx) REQUIRES(mutex_);
   void Handle(PeerId peer, const wire::MemPool& mempool, Effects& fx) REQUIRES(mutex_);
-  template <class Other>
-  void Handle(PeerId, const Other&, Effects&) REQUIRES(mutex_) {}  // not ours: ignored
-  // `headers` submits to the chainstate, so it manages the lock itself.
-  void HandleHeaders(PeerId peer, const wire::Headers& headers) EXCLUDES(mutex_);
+  // No catch-all: every command routed to kSync (handlers/routing.h) needs an overload here.
+  // kSyncChain commands (`headers`) are queued for the validation worker, the chain executor
+  // (the chainstate's header acceptance waits for a block validation in progress: never on an
+  // I/O thread), one QueueChainWork overload each; the worker runs HandleHeaders, which manages
+  // the lock itself.
+  void QueueChainWork(PeerId peer, const wire::Headers& headers) EXCLUDES(mutex_);
+  void HandleHeaders(PeerId peer, const wire::Headers& headers, bool solicited) EXCLUDES(mutex_);
 
   // --- relay.cpp ---
   void AnnounceTip(const chain::ChainTip& tip, Effects& fx) REQUIRES(mutex_);
   void FlushTransactionAnnouncements(Effects& fx) REQUIRES(mutex_);
-  void RequestTransaction(const crypto::Uint256& txid, SteadyTime now, Effects& fx)
-      REQUIRES(mutex_);
   void ProcessTransaction(PeerId peer, const primitives::Transaction& tx) EXCLUDES(mutex_);
   std::optional<std::pair<PeerId, std::vector<wire::InvItem>>> NextServeTurn() REQUIRES(mutex_);
   void ServeLoop(std::stop_token stop) EXCLUDES(mutex_);
@@ -133,7 +144,9 @@ class ChainSync::Impl {
       REQUIRES(mutex_);
   void SendGetHeaders(PeerId peer, const std::optional<crypto::Uint256>& from, SteadyTime now,
                       Effects& fx) REQUIRES(mutex_);
-  void MaybeStartHeadersSync(SteadyTime now, Effects& fx) REQUIRES(mutex_);
+  // header_height: the best header's, read before mutex_ was taken (the chainstate's reads wait
+  // for a validation in progress; no handler may wait for one holding mutex_).
+  void MaybeStartHeadersSync(int32_t header_height, SteadyTime now, Effects& fx) REQUIRES(mutex_);
   void HandleUnconnecting(PeerId id, Peer& peer, bool solicited, SteadyTime now, Effects& fx)
       REQUIRES(mutex_);
   // What to do with a connecting header chain (ending with the peer's latest batch).
@@ -144,6 +157,7 @@ class ChainSync::Impl {
   void AfterStoredHeaders(PeerId id, Peer& peer, const std::vector<primitives::BlockHeader>& headers,
                           const chain::HeadersOutcome& outcome, bool full, SteadyTime now,
                           Effects& fx) REQUIRES(mutex_);
+  // The block-request point: the download scheduler asks peers for what the window allows.
   void RebuildDownloadQueue() REQUIRES(mutex_);
   void ScheduleBlocks(SteadyTime now, Effects& fx) REQUIRES(mutex_);
   void CheckTimeouts(SteadyTime now, Effects& fx) REQUIRES(mutex_);
@@ -177,33 +191,28 @@ class ChainSync::Impl {
   // witness) must not block the genuine transaction (BIP339's reason for wtxids).
   BoundedHashSet recent_rejects_ GUARDED_BY(mutex_);
   BoundedHashSet received_ GUARDED_BY(mutex_);     // blocks handed to the validation worker
-  RequestTracker block_requests_ GUARDED_BY(mutex_);
-  RequestTracker tx_requests_ GUARDED_BY(mutex_);
-  // Peers that announced a transaction we have not got yet (tried in order when one fails).
-  std::unordered_map<crypto::Uint256, std::vector<PeerId>, HashHasher> tx_announcers_
-      GUARDED_BY(mutex_);
+  BlockDownload download_ GUARDED_BY(mutex_);
+  TxRequests tx_requests_ GUARDED_BY(mutex_);
+  // Headers first, then blocks, then transactions, each in arrival order: the next getheaders
+  // never waits for the blocks of the last batch, and a block (so the relay of the new tip)
+  // never waits behind transactions other peers sent.
   std::deque<Job> jobs_ GUARDED_BY(mutex_);
+  size_t header_jobs_ GUARDED_BY(mutex_) = 0;  // jobs_[..header_jobs_) are headers
+  size_t chain_jobs_ GUARDED_BY(mutex_) = 0;   // jobs_[..chain_jobs_) are headers and blocks
   size_t job_bytes_ GUARDED_BY(mutex_) = 0;
   // Peers with queued getdata entries whose send queue has room (ServeLoop's work list).
   std::set<PeerId> serve_ready_ GUARDED_BY(mutex_);
   PeerId serve_cursor_ GUARDED_BY(mutex_) = 0;  // round robin
-  // Transactions requested as orphan parents: asked for by txid even of wtxid-relay peers.
-  BoundedHashSet orphan_parents_ GUARDED_BY(mutex_);
-  // Blocks whose stored data is damaged, with their heights: requested again from peers, and
-  // let through OnBlock's duplicate filter when they arrive.
-  std::map<crypto::Uint256, int32_t> refetch_ GUARDED_BY(mutex_);
   std::optional<PeerId> sync_peer_ GUARDED_BY(mutex_);
-  // The header chain from the fork point with the active chain to the best header, in height
-  // order: download_[i] has height download_base_ + i.
-  std::vector<crypto::Uint256> download_ GUARDED_BY(mutex_);
-  int32_t download_base_ GUARDED_BY(mutex_) = 0;
-  size_t download_cursor_ GUARDED_BY(mutex_) = 0;  // download_[..cursor) is on the active chain
-  crypto::Uint256 download_tip_ GUARDED_BY(mutex_);
+  // The active tip as last reported (OnNewTip): what the download scheduler reads, so that
+  // scheduling on an I/O thread never waits for a block validation in progress.
+  chain::ChainTip tip_ GUARDED_BY(mutex_);
   // Tip heights over the last seconds (for blocks/s).
   std::deque<std::pair<SteadyTime, int32_t>> tip_samples_ GUARDED_BY(mutex_);
   SteadyTime next_tx_flush_ GUARDED_BY(mutex_);
   SteadyTime next_progress_log_ GUARDED_BY(mutex_);
   SyncStatus counters_ GUARDED_BY(mutex_);  // only the counter fields are used
+  std::chrono::nanoseconds starved_ GUARDED_BY(mutex_){0};  // SyncStatus::download_starved
 
   // Owned threads (started by Start, joined by Stop; not guarded: Start/Stop are not concurrent
   // with each other by contract, and nothing else touches them).

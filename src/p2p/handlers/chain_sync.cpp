@@ -40,7 +40,10 @@ ChainSync::Impl::Impl(NetworkManager& network, chain::Chainstate& chain, Options
       recent_(options_.recent_inventory),
       recent_rejects_(options_.recent_inventory),
       received_(std::max<size_t>(4 * options_.download_window, 4096)),
-      orphan_parents_(4096) {}
+      download_({.window = options_.download_window,
+                 .max_in_flight_per_peer = options_.max_blocks_in_flight_per_peer,
+                 .timeout = options_.block_timeout}),
+      tx_requests_(options_.tx_timeout) {}
 
 void ChainSync::Impl::DebugLog(PeerId peer, std::string_view what) {
   if (auto suppressed = debug_limiter_.Allow()) {
@@ -91,6 +94,8 @@ void ChainSync::Impl::OnPeerConnected(const PeerInfo& info) {
     auto [it, added] = peers_.try_emplace(info.id, options_, info.start_height);
     it->second.relay_txs = info.relay_txs;
     it->second.wtxid_relay = info.wtxid_relay;
+    download_.AddPeer(info.id);
+    tx_requests_.AddPeer(info.id, info.wtxid_relay);
     fx.Send(info.id, wire::SendHeaders{});
     // BIP133: our minimum relay fee rate, so the peer does not announce what we would drop.
     if (info.version >= wire::kFeeFilterVersion) {
@@ -106,16 +111,17 @@ void ChainSync::Impl::OnPeerConnected(const PeerInfo& info) {
 }
 
 void ChainSync::Impl::OnPeerDisconnected(const PeerInfo& info) {
+  const int32_t header_height = chain_.HeaderTip().height;  // before mutex_ (see the header)
   Effects fx;
   {
     util::MutexLock lock(mutex_);
     if (!running_) return;
     if (peers_.erase(info.id) == 0) return;
-    (void)block_requests_.RemovePeer(info.id);  // rescheduled below
     const auto now = Clock::now();
-    for (const auto& txid : tx_requests_.RemovePeer(info.id)) RequestTransaction(txid, now, fx);
+    download_.RemovePeer(info.id, now);  // its requests are rescheduled below
+    tx_requests_.RemovePeer(info.id, now, fx);
     if (sync_peer_ == info.id) sync_peer_.reset();
-    MaybeStartHeadersSync(now, fx);
+    MaybeStartHeadersSync(header_height, now, fx);
     ScheduleBlocks(now, fx);
   }
   Flush(fx);
@@ -123,18 +129,24 @@ void ChainSync::Impl::OnPeerDisconnected(const PeerInfo& info) {
 
 // --- dispatch ---
 
+// Routed by handlers/routing.h: kSync commands are handled under the lock with their effects
+// flushed after; kSyncChain commands manage the lock themselves; the rest are not ours.
 void ChainSync::Impl::OnMessage(PeerId peer, const wire::Message& message) {
-  if (const auto* headers = std::get_if<wire::Headers>(&message)) {
-    HandleHeaders(peer, *headers);
-    return;
-  }
-  Effects fx;
-  {
-    util::MutexLock lock(mutex_);
-    if (!running_ || !FindPeer(peer)) return;
-    std::visit([&](const auto& typed) REQUIRES(mutex_) { Handle(peer, typed, fx); }, message);
-  }
-  Flush(fx);
+  std::visit(
+      [&]<class Message>(const Message& typed) {
+        if constexpr (kRouteOf<Message> == Route::kSyncChain) {
+          QueueChainWork(peer, typed);
+        } else if constexpr (kRouteOf<Message> == Route::kSync) {
+          Effects fx;
+          {
+            util::MutexLock lock(mutex_);
+            if (!running_ || !FindPeer(peer)) return;
+            Handle(peer, typed, fx);
+          }
+          Flush(fx);
+        }
+      },
+      message);
 }
 
 void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
@@ -146,9 +158,10 @@ void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
     Peer* p = FindPeer(peer);
     if (!p) return;
     p->known.Insert(hash);
-    // Requested from anyone counts: a slow peer's block may arrive after we asked another.
-    const bool requested = block_requests_.Remove(hash) || refetch_.contains(hash);
-    if (refetch_.erase(hash) > 0) {
+    const auto now = Clock::now();
+    const auto arrival = download_.OnBlock(hash, now);  // the block-arrival point
+    const bool requested = arrival != BlockDownload::Arrival::kUnrequested;
+    if (arrival == BlockDownload::Arrival::kRefetch) {
       // A fresh copy of a block whose stored data was damaged: SubmitBlock stores it again.
       const size_t bytes = MemoryOf(block);
       Enqueue({peer, std::move(block), true, bytes});
@@ -158,8 +171,10 @@ void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
     } else if (const size_t bytes = MemoryOf(block); Enqueue({peer, std::move(block), requested, bytes})) {
       received_.Insert(hash);
       ++counters_.blocks_received;
+    } else {
+      download_.Rescan();  // dropped (queue full): wanted again
     }
-    ScheduleBlocks(Clock::now(), fx);
+    ScheduleBlocks(now, fx);
   }
   Flush(fx);
 }
@@ -173,23 +188,31 @@ void ChainSync::Impl::OnTransaction(PeerId peer, primitives::Transaction tx) {
   if (!p) return;
   p->known.Insert(txid);
   p->known.Insert(wtxid);
-  for (const auto& hash : {txid, wtxid}) {
-    (void)tx_requests_.Remove(hash);
-    tx_announcers_.erase(hash);
-  }
+  tx_requests_.Forget(txid, wtxid);
   if (recent_.Contains(txid) || recent_rejects_.Contains(wtxid)) return;
   const size_t bytes = MemoryOf(tx);
   if (Enqueue({peer, std::move(tx), true, bytes})) ++counters_.transactions_received;
 }
 
+// Headers are not held to the job count (a window of small blocks fills it during a sync, and
+// the next batch of headers must get through), only to the byte budget; QueueChainWork bounds
+// them per peer.
 bool ChainSync::Impl::Enqueue(Job job) {
-  if (jobs_.size() >= options_.validation_queue ||
+  const bool counted = !std::holds_alternative<wire::Headers>(job.item);
+  if ((counted && jobs_.size() >= options_.validation_queue) ||
       (!jobs_.empty() && job_bytes_ + job.bytes > options_.validation_queue_bytes)) {
     DebugLog(job.peer, "validation queue full: dropped");
     return false;
   }
   job_bytes_ += job.bytes;
-  jobs_.push_back(std::move(job));
+  if (std::holds_alternative<wire::Headers>(job.item)) {
+    ++chain_jobs_;
+    jobs_.insert(jobs_.begin() + static_cast<ptrdiff_t>(header_jobs_++), std::move(job));
+  } else if (std::holds_alternative<primitives::Block>(job.item)) {
+    jobs_.insert(jobs_.begin() + static_cast<ptrdiff_t>(chain_jobs_++), std::move(job));
+  } else {
+    jobs_.push_back(std::move(job));
+  }
   jobs_cv_.NotifyOne();
   return true;
 }
@@ -201,14 +224,20 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
     Job job;
     {
       util::MutexLock lock(mutex_);
+      const auto wait_start = Clock::now();
       while (jobs_.empty() && running_ && !stop.stop_requested()) jobs_cv_.Wait(mutex_);
       if (!running_ || stop.stop_requested()) return;
+      if (download_.Pending() > 0) starved_ += Clock::now() - wait_start;
       job = std::move(jobs_.front());
       jobs_.pop_front();
       job_bytes_ -= job.bytes;
+      if (header_jobs_ > 0) --header_jobs_;
+      if (chain_jobs_ > 0) --chain_jobs_;
     }
     if (auto* block = std::get_if<primitives::Block>(&job.item)) {
       ProcessBlock(job.peer, *block, job.requested);
+    } else if (auto* headers = std::get_if<wire::Headers>(&job.item)) {
+      HandleHeaders(job.peer, *headers, job.requested);
     } else {
       ProcessTransaction(job.peer, std::get<primitives::Transaction>(job.item));
     }
@@ -228,6 +257,7 @@ void ChainSync::Impl::TimerLoop(std::stop_token stop) {
 }
 
 void ChainSync::Impl::Tick(SteadyTime now) {
+  const int32_t header_height = chain_.HeaderTip().height;  // before mutex_ (see the header)
   Effects fx;
   bool progress = false;
   {
@@ -239,7 +269,7 @@ void ChainSync::Impl::Tick(SteadyTime now) {
     }
     CheckTimeouts(now, fx);
     RequestRefetches(now, fx);
-    MaybeStartHeadersSync(now, fx);
+    MaybeStartHeadersSync(header_height, now, fx);
     ScheduleBlocks(now, fx);
     if (now >= next_progress_log_) {
       next_progress_log_ = now + options_.progress_log_interval;
@@ -260,8 +290,9 @@ void ChainSync::Impl::Start() {
     next_tx_flush_ = now + options_.tx_announce_interval;
     next_progress_log_ = now + options_.progress_log_interval;
     counters_ = {};
+    tip_ = chain_.Tip();
     for (const auto& hash : chain_.BlocksToRefetch()) {
-      refetch_.emplace(hash, chain_.GetHeight(hash).value_or(0));
+      download_.MarkCorrupt(hash, chain_.GetHeight(hash).value_or(0));
     }
   }
   worker_ = std::jthread([this](std::stop_token stop) { WorkerLoop(stop); });
@@ -276,6 +307,7 @@ void ChainSync::Impl::Stop() {
     running_ = false;
     jobs_.clear();
     job_bytes_ = 0;
+    header_jobs_ = chain_jobs_ = 0;
     jobs_cv_.NotifyAll();
     timer_cv_.NotifyAll();
     serve_cv_.NotifyAll();
@@ -311,7 +343,11 @@ SyncStatus ChainSync::Impl::StatusLocked() const {
         double(status.target_height - status.height) / status.blocks_per_second));
   }
   status.sync_peer = sync_peer_;
-  status.blocks_in_flight = block_requests_.size();
+  status.blocks_in_flight = download_.InFlight();
+  const auto times = download_.Times();
+  status.download_active = std::chrono::duration_cast<std::chrono::milliseconds>(times.active);
+  status.download_idle = std::chrono::duration_cast<std::chrono::milliseconds>(times.idle);
+  status.download_starved = std::chrono::duration_cast<std::chrono::milliseconds>(starved_);
   status.peers = peers_.size();
   return status;
 }

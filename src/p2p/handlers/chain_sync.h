@@ -18,12 +18,16 @@
 // object may be destroyed while the manager or chainstate still run (late callbacks are
 // ignored); the references to them are used only between Start() and Stop(). The constructor installs the network manager's
 // callbacks (so it must run before NetworkManager::Start()) and subscribes to the chainstate's
-// events. Start() launches two threads owned by this object: a validation worker (blocks and
-// transactions are validated off the I/O threads, in arrival order, through a bounded queue)
-// and a timer thread (announcement batches, request deadlines, progress log). Stop() joins them.
+// events. Start() launches three threads owned by this object: a validation worker, the chain
+// executor (headers, then blocks, then transactions are accepted off the I/O threads, each in
+// arrival order, through one bounded queue), a serving thread (getdata: disk reads) and a timer
+// thread (announcement batches, request deadlines, progress log). Stop() joins them. The
+// protocol logic lives in sans-I/O components (block_download.h, tx_requests.h,
+// tip_announcement.h); docs/relay-and-sync.md has the executors and the path of a block.
 //
-// Thread-safety: thread-safe. Network callbacks run on the I/O threads and never block on
-// validation. Lock order: Chainstate's dispatch mutex before ChainSync's mutex; ChainSync never
+// Thread-safety: thread-safe. Network callbacks run on the I/O threads and never submit to the
+// chainstate (some still read it: such a read waits for a validation in progress, see the doc).
+// Lock order: Chainstate's dispatch mutex before ChainSync's mutex; ChainSync never
 // submits to the Chainstate while holding its own mutex.
 #pragma once
 
@@ -54,6 +58,13 @@ struct SyncStatus {
   std::optional<std::chrono::seconds> eta;  // while syncing and the rate is known
   std::optional<PeerId> sync_peer;          // the peer we fetch headers from
   size_t blocks_in_flight = 0;
+  // Block download time since Start(): blocks wanted with at least one request in flight, and
+  // blocks wanted with none in flight (the pipeline idle: waiting for validation, or no peer).
+  std::chrono::milliseconds download_active{0};
+  std::chrono::milliseconds download_idle{0};
+  // ... and the part of it the validation worker waited with nothing to validate (the node
+  // starved by the network rather than busy validating what it downloaded).
+  std::chrono::milliseconds download_starved{0};
   size_t peers = 0;                // connected peers ChainSync tracks
   // Counters since Start().
   uint64_t blocks_received = 0;    // `block` messages accepted for validation
@@ -95,10 +106,10 @@ class ChainSync {
   ChainSync(const ChainSync&) = delete;
   ChainSync& operator=(const ChainSync&) = delete;
 
-  // Starts the validation worker and the timer thread. Idempotent.
+  // Starts the validation worker, serving and timer threads. Idempotent.
   void Start();
-  // Joins both threads; queued blocks and transactions are dropped. Messages that still arrive
-  // are ignored. Idempotent. REQUIRES: not called from a NetworkManager or Chainstate callback.
+  // Joins the threads; queued headers, blocks and transactions are dropped. Messages that
+  // still arrive are ignored. Idempotent. REQUIRES: not called from a NetworkManager or Chainstate callback.
   void Stop();
 
   SyncStatus GetSyncStatus() const;

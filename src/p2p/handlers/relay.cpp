@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "p2p/detail/chain_sync.h"
+#include "p2p/handlers/tip_announcement.h"
 #include "p2p/wire/frame.h"
 #include "storage/flat_file_store.h"
 #include "p2p/wire/protocol.h"
@@ -42,10 +43,6 @@ void SendInChunks(PeerId peer, std::vector<wire::InvItem> items,
   }
 }
 
-constexpr size_t kMaxAnnouncersPerTx = 8;
-// Transactions requested from one peer at a time; more announcements wait for other announcers
-// or a later inv (bounds what one peer's inv flood costs us).
-constexpr size_t kMaxTxRequestsPerPeer = 1000;
 // getdata entries waiting to be served per peer; more are dropped without an answer.
 constexpr size_t kMaxQueuedGetData = 5000;
 // Serve a peer's next queued entry only while its send queue holds less than this (Bitcoin
@@ -73,6 +70,7 @@ void ChainSync::Impl::OnNewTip(const chain::ChainTip& tip) {
       tip_samples_.pop_front();
     }
     recent_.Insert(tip.hash);
+    tip_ = tip;
     if (!running_) return;
     // While catching up, every peer we sync from has these blocks already: announce only once
     // the tip reaches the best header.
@@ -81,18 +79,24 @@ void ChainSync::Impl::OnNewTip(const chain::ChainTip& tip) {
   Flush(fx);
 }
 
+// Up to 8 headers to each sendheaders peer (from the first block it is not known to have),
+// an inv of the tip to the others (tip_announcement.h).
 void ChainSync::Impl::AnnounceTip(const chain::ChainTip& tip, Effects& fx) {
-  std::optional<primitives::BlockHeader> header;
+  const auto genesis = chain_.GetBlockHash(0).value_or(crypto::Uint256{});
   for (auto& [id, peer] : peers_) {
-    if (!peer.known.Insert(tip.hash)) continue;  // it has the block (sent or announced it)
-    if (peer.prefers_headers) {
-      if (!header) header = chain_.GetHeader(tip.hash);
-      if (header) {
-        fx.Send(id, wire::Headers{{*header}});
-        continue;
-      }
+    auto message = AnnounceTipTo({
+        .tip = tip.hash,
+        .genesis = genesis,
+        .prefers_headers = peer.prefers_headers,
+        .header = [this](const crypto::Uint256& hash) { return chain_.GetHeader(hash); },
+        .peer_knows = [&peer](const crypto::Uint256& hash) { return peer.known.Contains(hash); },
+    });
+    if (!message) continue;  // it has the block (sent or announced it)
+    if (const auto* headers = std::get_if<wire::Headers>(&*message)) {
+      for (const auto& header : headers->headers) peer.known.Insert(header.Hash());
     }
-    fx.Send(id, wire::Inv{{{wire::InvType::kBlock, tip.hash}}});
+    peer.known.Insert(tip.hash);
+    fx.Send(id, std::move(*message));
   }
 }
 
@@ -103,8 +107,7 @@ void ChainSync::Impl::OnTransactionAccepted(const primitives::Transaction& tx) {
   if (auto fee_rate = chain_.MempoolFeeRate(txid)) announcement.fee_per_kvb = *fee_rate;
   util::MutexLock lock(mutex_);
   recent_.Insert(txid);
-  tx_announcers_.erase(txid);
-  tx_announcers_.erase(announcement.wtxid);
+  tx_requests_.Forget(txid, announcement.wtxid);
   if (!running_) return;
   for (auto& [id, peer] : peers_) {
     // BIP37 relay=0 peers get no transaction inv; BIP133 fee filters are applied at flush.
@@ -161,34 +164,11 @@ void ChainSync::Impl::Handle(PeerId id, const wire::Inv& inv, Effects& fx) {
           chain_.MempoolContains(item.hash, by_wtxid)) {
         continue;
       }
-      auto& announcers = tx_announcers_[item.hash];
-      if (announcers.size() < kMaxAnnouncersPerTx &&
-          std::find(announcers.begin(), announcers.end(), id) == announcers.end()) {
-        announcers.push_back(id);
-      }
-      if (!tx_requests_.InFlight(item.hash)) RequestTransaction(item.hash, now, fx);
+      tx_requests_.OnAnnounced(id, item.hash, now, fx);
     }
   }
   // A block announced by hash: fetch the headers leading to it first (headers-first).
-  if (unknown_block && !peer.headers_deadline) SendGetHeaders(id, std::nullopt, now, fx);
-}
-
-// Asks the first announcer of `txid` that has not failed us for it; forgets it if none is left.
-void ChainSync::Impl::RequestTransaction(const crypto::Uint256& txid, SteadyTime now,
-                                         Effects& fx) {
-  auto it = tx_announcers_.find(txid);
-  if (it == tx_announcers_.end()) return;
-  for (PeerId candidate : it->second) {
-    Peer* peer = FindPeer(candidate);
-    if (!peer || peer->failed.Contains(txid)) continue;
-    if (tx_requests_.CountFor(candidate) >= kMaxTxRequestsPerPeer) continue;
-    tx_requests_.Add(txid, candidate, now + options_.tx_timeout);
-    const bool by_wtxid = peer->wtxid_relay && !orphan_parents_.Contains(txid);
-    const auto type = by_wtxid ? wire::InvType::kWtx : wire::InvType::kWitnessTx;
-    fx.Send(candidate, wire::GetData{{{type, txid}}});
-    return;
-  }
-  tx_announcers_.erase(it);
+  if (unknown_block && !peer.HeadersOutstanding()) SendGetHeaders(id, std::nullopt, now, fx);
 }
 
 // getdata is served incrementally (as Bitcoin Core does): the entries wait in the peer's queue
@@ -376,14 +356,12 @@ bool ChainSync::Impl::ServeBlock(PeerId id, const wire::InvItem& item) {
 }
 
 void ChainSync::Impl::Handle(PeerId id, const wire::NotFound& notfound, Effects& fx) {
-  Peer& peer = *FindPeer(id);
   const auto now = Clock::now();
   for (const auto& item : notfound.items) {
-    if (IsBlockType(item.type) && block_requests_.Remove(item.hash, id)) {
-      peer.failed.Insert(item.hash);
-    } else if (IsTxType(item.type) && tx_requests_.Remove(item.hash, id)) {
-      peer.failed.Insert(item.hash);
-      RequestTransaction(item.hash, now, fx);
+    if (IsBlockType(item.type)) {
+      (void)download_.OnNotFound(id, item.hash, now);
+    } else if (IsTxType(item.type)) {
+      (void)tx_requests_.OnNotFound(id, item.hash, now, fx);
     }
   }
   ScheduleBlocks(now, fx);
@@ -425,13 +403,8 @@ void ChainSync::Impl::ProcessTransaction(PeerId id, const primitives::Transactio
       const auto now = Clock::now();
       for (const auto& input : tx.inputs) {
         const auto& parent = input.prevout.txid;
-        if (recent_.Contains(parent) || tx_requests_.InFlight(parent) ||
-            chain_.MempoolContains(parent)) {
-          continue;
-        }
-        tx_announcers_[parent] = {id};
-        orphan_parents_.Insert(parent);
-        RequestTransaction(parent, now, fx);
+        if (recent_.Contains(parent) || chain_.MempoolContains(parent)) continue;
+        tx_requests_.RequestParent(id, parent, now, fx);
       }
     }
   }

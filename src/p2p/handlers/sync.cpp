@@ -18,6 +18,15 @@ using Clock = std::chrono::steady_clock;
 // each: 320 KB), so at most 2,000 are held between messages.
 constexpr size_t kMaxHeldHeaders = 2 * wire::kMaxHeadersEntries;
 
+// What a queued `headers` message occupies, roughly (the validation queue's byte budget).
+size_t HeadersJobBytes(const wire::Headers& message) {
+  return 256 + message.headers.size() * sizeof(primitives::BlockHeader);
+}
+// Queued `headers` per peer: two full answers, or thousands of announcements (a peer mining
+// fast announces every block; the worker may be busy with a large block meanwhile).
+constexpr size_t kMaxQueuedHeaderBytesPerPeer =
+    2 * (256 + wire::kMaxHeadersEntries * sizeof(primitives::BlockHeader));
+
 bool Blames(const chain::Error& error) {
   // The block itself (or its ancestry) is invalid; anything else is our own trouble (storage,
   // shutdown) or not a block error.
@@ -55,11 +64,10 @@ void ChainSync::Impl::SendGetHeaders(PeerId id, const std::optional<crypto::Uint
 
 // Picks the peer with the highest announced height above our best header as the sync peer,
 // unless a headers request is already outstanding.
-void ChainSync::Impl::MaybeStartHeadersSync(SteadyTime now, Effects& fx) {
+void ChainSync::Impl::MaybeStartHeadersSync(int32_t header_height, SteadyTime now, Effects& fx) {
   for (const auto& [id, peer] : peers_) {
-    if (peer.headers_deadline) return;
+    if (peer.HeadersOutstanding()) return;
   }
-  const int32_t header_height = chain_.HeaderTip().height;
   std::optional<PeerId> best;
   int32_t best_height = header_height;
   for (const auto& [id, peer] : peers_) {
@@ -103,18 +111,34 @@ void ChainSync::Impl::Handle(PeerId id, const wire::GetBlocks& getblocks, Effect
   fx.Send(id, std::move(inv));
 }
 
-void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message) {
+// On an I/O thread: the answer is no longer outstanding (its deadline stops), but the peer is
+// not asked again while the answer waits for the worker.
+void ChainSync::Impl::QueueChainWork(PeerId id, const wire::Headers& message) {
+  util::MutexLock lock(mutex_);
+  Peer* peer = running_ ? FindPeer(id) : nullptr;
+  if (!peer) return;
+  const bool solicited = peer->headers_deadline.has_value();
+  peer->headers_deadline.reset();
+  const size_t bytes = HeadersJobBytes(message);
+  if (peer->queued_header_bytes + bytes > kMaxQueuedHeaderBytesPerPeer) {
+    DebugLog(id, "headers dropped: too many waiting for validation");
+  } else if (Enqueue({id, message, solicited, bytes})) {  // (it logs a drop itself)
+    peer->queued_header_bytes += bytes;
+    return;
+  }
+  if (sync_peer_ == id) sync_peer_.reset();  // dropped: the next tick asks again (of the best peer)
+}
+
+void ChainSync::Impl::HandleHeaders(PeerId id, const wire::Headers& message, bool solicited) {
   const auto now = Clock::now();
   Effects fx;
-  bool solicited = false;
   // The peer's held low-work chain, continued by this batch, or just this batch.
   std::vector<primitives::BlockHeader> chain;
   {
     util::MutexLock lock(mutex_);
     Peer* peer = running_ ? FindPeer(id) : nullptr;
     if (!peer) return;
-    solicited = peer->headers_deadline.has_value();
-    peer->headers_deadline.reset();
+    peer->queued_header_bytes -= std::min(peer->queued_header_bytes, HeadersJobBytes(message));
     counters_.headers_received += message.headers.size();
     if (message.headers.empty() && sync_peer_ == id) sync_peer_.reset();  // it has nothing more
     if (message.headers.empty()) return;
@@ -226,126 +250,61 @@ void ChainSync::Impl::HandleUnconnecting(PeerId id, Peer& peer, bool solicited, 
 
 // --- block download ---
 
-void ChainSync::Impl::RebuildDownloadQueue() {
-  const auto header_tip = chain_.HeaderTip();
-  if (header_tip.hash == download_tip_ && !download_.empty()) return;
-  download_tip_ = header_tip.hash;
-  download_.clear();
-  // Walk back from the best header to the active chain.
-  crypto::Uint256 hash = header_tip.hash;
-  int32_t height = header_tip.height;
-  while (height > 0 && chain_.GetBlockHash(height) != hash) {
-    download_.push_back(hash);
-    auto header = chain_.GetHeader(hash);
-    if (!header) break;
-    hash = header->prev_block;
-    --height;
-  }
-  std::reverse(download_.begin(), download_.end());
-  download_base_ = height + 1;
-  download_cursor_ = 0;
+// The scheduler's view of the chainstate and our peers (read under mutex_).
+BlockDownload::ChainPoint ChainSync::Impl::DownloadView::Tip() const {
+  return {impl_.tip_.hash, impl_.tip_.height};
+}
+BlockDownload::ChainPoint ChainSync::Impl::DownloadView::HeaderTip() const {
+  const auto tip = impl_.chain_.HeaderTip();
+  return {tip.hash, tip.height};
+}
+std::optional<crypto::Uint256> ChainSync::Impl::DownloadView::ActiveHash(int32_t height) const {
+  return impl_.chain_.GetBlockHash(height);
+}
+std::optional<crypto::Uint256> ChainSync::Impl::DownloadView::Parent(
+    const crypto::Uint256& hash) const {
+  auto header = impl_.chain_.GetHeader(hash);
+  if (!header) return std::nullopt;
+  return header->prev_block;
+}
+bool ChainSync::Impl::DownloadView::Have(const crypto::Uint256& hash) const {
+  return impl_.received_.Contains(hash) || impl_.recent_.Contains(hash);
+}
+int32_t ChainSync::Impl::DownloadView::PeerHeight(PeerId peer) const {
+  auto it = impl_.peers_.find(peer);
+  return it == impl_.peers_.end() ? 0 : it->second.best_height;
+}
+bool ChainSync::Impl::DownloadView::PeerHas(PeerId peer, const crypto::Uint256& hash) const {
+  auto it = impl_.peers_.find(peer);
+  return it != impl_.peers_.end() && it->second.known.Contains(hash);
 }
 
+void ChainSync::Impl::RebuildDownloadQueue() { download_.Rebuild(DownloadView(*this)); }
+
 void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
-  if (download_.empty()) return;
-  const auto tip = chain_.Tip();
-  if (tip.hash == download_tip_) {
-    download_.clear();
-    return;
-  }
-  // Skip the part of the queue the active chain has connected since (the queue starts at the
-  // fork point, which may be below the tip when a better branch replaces ours).
-  while (download_cursor_ < download_.size()) {
-    const int32_t height = download_base_ + static_cast<int32_t>(download_cursor_);
-    if (height > tip.height || chain_.GetBlockHash(height) != download_[download_cursor_]) break;
-    ++download_cursor_;
-  }
-  // Free request slots per peer; stop scanning once every peer is full.
-  size_t free_slots = 0;
-  for (const auto& [id, peer] : peers_) {
-    const size_t used = block_requests_.CountFor(id);
-    if (used < options_.max_blocks_in_flight_per_peer) {
-      free_slots += options_.max_blocks_in_flight_per_peer - used;
-    }
-  }
-  std::map<PeerId, wire::GetData> batches;
-  const auto first = static_cast<int64_t>(download_cursor_);
-  const int64_t last = std::min<int64_t>(int64_t(download_.size()),
-                                         first + int64_t(options_.download_window));
-  for (int64_t i = first; i < last && free_slots > 0; ++i) {
-    const auto& hash = download_[static_cast<size_t>(i)];
-    if (received_.Contains(hash) || recent_.Contains(hash) || block_requests_.InFlight(hash)) continue;
-    const int32_t height = download_base_ + static_cast<int32_t>(i);
-    // Prefer a peer known to have the block, then any peer whose chain is high enough; among
-    // them the one with the fewest blocks in flight.
-    std::optional<PeerId> chosen;
-    int chosen_rank = 0;
-    size_t chosen_load = 0;
-    for (const auto& [id, peer] : peers_) {
-      const size_t load = block_requests_.CountFor(id);
-      if (load >= options_.max_blocks_in_flight_per_peer || peer.failed.Contains(hash)) continue;
-      int rank = peer.known.Contains(hash) ? 3 : peer.best_height >= height ? 2 : 0;
-      if (rank == 0) continue;
-      // A peer that was late with this block is asked again only if nobody else can serve it
-      // (a lone peer under load must not stall the download for ever).
-      if (peer.stalled.Contains(hash)) rank = 1;
-      if (!chosen || rank > chosen_rank || (rank == chosen_rank && load < chosen_load)) {
-        chosen = id;
-        chosen_rank = rank;
-        chosen_load = load;
-      }
-    }
-    if (!chosen) continue;
-    block_requests_.Add(hash, *chosen, now + options_.block_timeout);
-    batches[*chosen].items.push_back({wire::InvType::kWitnessBlock, hash});
-    --free_slots;
-  }
-  for (auto& [id, batch] : batches) fx.Send(id, std::move(batch));
+  download_.Schedule(DownloadView(*this), now, fx);
 }
 
 void ChainSync::Impl::OnBlockDataCorrupt(const crypto::Uint256& hash, int32_t height) {
   Effects fx;
   {
     util::MutexLock lock(mutex_);
-    refetch_.emplace(hash, height);
+    download_.MarkCorrupt(hash, height);
     if (running_) RequestRefetches(Clock::now(), fx);
   }
   Flush(fx);
 }
 
-// Asks a peer whose chain reaches each damaged block's height for it (one request per block in
-// flight; a timeout or notfound lets the next tick try another peer).
 void ChainSync::Impl::RequestRefetches(SteadyTime now, Effects& fx) {
-  for (const auto& [hash, height] : refetch_) {
-    if (block_requests_.InFlight(hash)) continue;
-    std::optional<PeerId> chosen;
-    for (const auto& [id, peer] : peers_) {
-      if (peer.best_height < height || peer.failed.Contains(hash)) continue;
-      if (!chosen || block_requests_.CountFor(id) < block_requests_.CountFor(*chosen)) chosen = id;
-    }
-    if (!chosen) continue;
-    block_requests_.Add(hash, *chosen, now + options_.block_timeout);
-    fx.Send(*chosen, wire::GetData{{{wire::InvType::kWitnessBlock, hash}}});
-  }
+  download_.RequestRefetches(DownloadView(*this), now, fx);
 }
 
 void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
   // One report per peer and tick, however many of its requests expired.
-  std::map<PeerId, size_t> undelivered;
-  for (const auto& [hash, id] : block_requests_.TakeExpired(now)) {
-    if (Peer* peer = FindPeer(id)) {
-      peer->stalled.Insert(hash);  // ScheduleBlocks prefers another peer for it
-      ++undelivered[id];
-    }
-  }
-  for (const auto& [txid, id] : tx_requests_.TakeExpired(now)) {
-    if (Peer* peer = FindPeer(id)) {
-      peer->failed.Insert(txid);
-      ++undelivered[id];
-    }
-    RequestTransaction(txid, now, fx);
-  }
+  std::map<PeerId, size_t> undelivered = download_.TakeExpired(now);
+  for (const auto& [id, count] : tx_requests_.TakeExpired(now, fx)) undelivered[id] += count;
   for (const auto& [id, count] : undelivered) {
+    if (!FindPeer(id)) continue;
     fx.Report(id, {.kind = MisbehaviorKind::kUnresponsive, .command = "getdata",
                    .detail = fmt::format("{} requested items not delivered in time", count)});
   }
@@ -376,6 +335,7 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block, bo
       // header, wrong transactions) must not stop us fetching the real one from another peer.
       // The chainstate itself remembers headers it found invalid.
       received_.Erase(hash);
+      download_.Rescan();
       if (Blames(outcome.error())) {
         fx.Report(id, {.kind = MisbehaviorKind::kInvalidBlock, .command = "block",
                        .detail = outcome.error().Message()});
@@ -383,14 +343,18 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block, bo
     } else if (*outcome == chain::BlockOutcome::kLowWork) {
       // Not stored (Core's AcceptBlock rule); a peer that keeps doing it is disconnected.
       received_.Erase(hash);
+      download_.Rescan();
       fx.Report(id, {.kind = MisbehaviorKind::kLowWorkData, .command = "block",
                      .detail = "unrequested block without more work than our tip"});
     } else if (*outcome == chain::BlockOutcome::kOrphan) {
       // Parent unknown: fetch the headers leading to it from the sender. An unrequested orphan
       // is not held by the chainstate, so it must not count as received: once its header
       // connects, the block is requested like any other.
-      if (!requested) received_.Erase(hash);
-      if (Peer* peer = FindPeer(id); peer && !peer->headers_deadline) {
+      if (!requested) {
+        received_.Erase(hash);
+        download_.Rescan();
+      }
+      if (Peer* peer = FindPeer(id); peer && !peer->HeadersOutstanding()) {
         SendGetHeaders(id, std::nullopt, now, fx);
       }
     } else {
