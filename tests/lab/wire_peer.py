@@ -12,6 +12,9 @@ REGTEST_MAGIC = bytes.fromhex("fabfb5da")
 PROTOCOL_VERSION = 70016
 MSG_TX = 1
 MAX_INV = 1000  # entries per inv; well below the protocol's 50,000 cap
+# Raw peers connect from their own loopback address, so a ban of the flooder never hits the
+# honest feeder on 127.0.0.1.
+FLOOD_SOURCE = "127.0.0.2"
 
 
 def frame(command: str, payload: bytes) -> bytes:
@@ -40,8 +43,9 @@ def inv_payload(count: int) -> bytes:
 
 
 class RawPeer:
-    def __init__(self, port: int, timeout: float = 5.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port: int, timeout: float = 5.0, source: str = FLOOD_SOURCE):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0))
         self.sock.sendall(frame("version", version_payload(port)) + frame("verack", b""))
 
     def send(self, command: str, payload: bytes = b"") -> bool:
@@ -82,7 +86,10 @@ def flood(port: int, seconds: float, peers: int = 4, reconnects: int = 20) -> in
                 if not ok and reconnects > 0:
                     link.close()
                     reconnects -= 1
-                    links[i] = RawPeer(port)
+                    try:
+                        links[i] = RawPeer(port)
+                    except OSError:
+                        pass  # refused (banned): the closed link stays, its sends fail
             time.sleep(0.01)
     finally:
         for link in links:

@@ -166,7 +166,8 @@ def _hold_connections(target: Daemon, source: Daemon) -> tuple[int, float, bool]
     try:
         for _ in range(_INBOUND):
             try:
-                socks.append(socket.create_connection(("127.0.0.1", target.p2p_port), timeout=2))
+                socks.append(socket.create_connection(("127.0.0.1", target.p2p_port), timeout=2,
+                                                      source_address=(wire_peer.FLOOD_SOURCE, 0)))
             except OSError:
                 pass  # a full backlog: the attempt itself is the load
         before = confine.cpu_seconds(target.proc.pid)

@@ -127,9 +127,16 @@ def corrupt_db(ctx: Context) -> Outcome:
                    lambda: target.metrics().get("parthenon_blocks_refetch_pending") == 0, 60)
         assert target.rpc("getblock", old, 0) == source.rpc("getblock", old, 0), "refetched block differs"
         # 2. A block among the last 6 (read back at start): the node refuses to start.
+        blocks = target.datadir / "regtest/blocks/blk00000.dat"
         target_tip = target.height()
+        target.stop()
+        good = blocks.read_bytes()
+        target.start()
         _flip_block_byte(target, target_tip - 1)
         recent = _refuses_start(target, ("corrupt",))
+        blocks.write_bytes(good)
+        target.start()  # repaired: it starts again, then is stopped to damage its tables
+        target.stop()
         # 3. A RocksDB table (index, UTXO set and peer database live there): found at open or read.
         table = _damage_rocksdb(target)
         return Outcome(3, f"old block refetched from the peer; recent block: '{recent[-80:]}'; "
