@@ -55,13 +55,15 @@ class Daemon:
             f"[log]\nlevel = {self.loglevel}\n{self.conf}")
         cmd = [*self._ns(), *self.wrapper, str(self.node_bin), f"--datadir={self.datadir}",
                f"--port={self.port}", *self.args]
+        # A restarted daemon appends to its log: only what this run writes counts.
+        offset = len(self.log_text())
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True)
         log.close()
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            match = _RUNNING.search(self.log_text())
-            if match and self._matches_current_run(match):
+            match = _RUNNING.search(self.log_text()[offset:])
+            if match:
                 self.p2p_port, self.rpc_port = int(match.group(1)), int(match.group(2))
                 return self
             if self.proc.poll() is not None:
@@ -69,10 +71,6 @@ class Daemon:
                                   + self.tail())
             time.sleep(0.05)
         raise DaemonError(f"{self.name} did not start in {timeout:.0f} s:\n" + self.tail())
-
-    def _matches_current_run(self, match: re.Match) -> bool:
-        # A restarted daemon appends to its log: use the last start-up line only.
-        return match.start() == self.log_text().rfind("parthenon-node running")
 
     def stop(self, timeout: float = 30.0) -> int:
         """Asks the node to stop over RPC (SIGTERM if that fails) and returns its exit status."""

@@ -2,6 +2,7 @@
 and slow storage under a running daemon (docs/chaos-resources.md)."""
 from __future__ import annotations
 
+import contextlib
 import pathlib
 import time
 
@@ -25,28 +26,29 @@ def _clean_stop(node: Daemon) -> None:
 
 def disk_full(ctx: Context) -> Outcome:
     confine.require_root("a tmpfs data directory")
-    source = feeder(ctx, 5)
     disk = ctx.work_dir / "disk"
-    nodes = [source]
-    try:
-        with confine.tmpfs(disk, 48):
-            target = follower(ctx, source, datadir=disk / "target", args=("--utxo-cache-mb=4",))
-            nodes.append(target)
-            acknowledged = _fill_while_syncing(ctx, source, target, disk)
-            _clean_stop(target)
-            for ballast in disk.glob("ballast*"):
-                ballast.unlink()
-            target.start()
-            height = target.height()
-            assert height >= acknowledged, f"after restart height {height} < {acknowledged} reported"
-            same_chain(target, source, height)
-            wait_synced(target, source, ctx.remaining() - 15)
-            assert_no_drops(source)
-            _clean_stop(target)
-            return Outcome(1, f"disk full at height {acknowledged} of {source.height()}; "
-                              "clean stop, nothing lost, synced after space was freed")
-    finally:
-        stop_all(*reversed(nodes))
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(confine.tmpfs(disk, 48))
+        nodes = []
+        stack.callback(lambda: stop_all(*reversed(nodes)))  # before the unmount
+        source = feeder(ctx, 5)
+        nodes.append(source)
+        target = follower(ctx, source, datadir=disk / "target", args=("--utxo-cache-mb=4",))
+        nodes.append(target)
+        acknowledged = _fill_while_syncing(ctx, source, target, disk)
+        assert_no_drops(source, target)  # the node's own full disk is no peer's fault
+        _clean_stop(target)
+        for ballast in disk.glob("ballast*"):
+            ballast.unlink()
+        target.start()
+        height = target.height()
+        assert height >= acknowledged, f"after restart height {height} < {acknowledged} reported"
+        same_chain(target, source, height)
+        wait_synced(target, source, ctx.remaining() - 15)
+        assert_no_drops(target)
+        _clean_stop(target)
+        return Outcome(1, f"disk full at height {acknowledged} of {source.height()}; "
+                          "clean stop, nothing lost, synced after space was freed")
 
 
 def _fill_while_syncing(ctx: Context, source: Daemon, target: Daemon, disk: pathlib.Path) -> int:
@@ -104,9 +106,10 @@ def _refuses_start(node: Daemon, words: tuple[str, ...]) -> str:
         raise AssertionError(f"{node.name} started on a damaged store")
     code = node.proc.wait(10)
     assert code > 0, f"{node.name} died by signal {-code} instead of refusing"
-    new = node.log_text()[before:]
-    lines = [line for line in new.splitlines() if any(w in line.lower() for w in words)]
-    assert lines, f"no clear message naming the damage:\n{new[-1500:]}"
+    new = node.log_text()[before:].replace(str(node.datadir), "<datadir>")
+    lines = [line.split("start-up failed: ", 1)[1] for line in new.splitlines() if "start-up failed: " in line]
+    assert lines and any(w in lines[0].lower() for w in words), \
+        f"no start-up error naming the damage ({'/'.join(words)}):\n{new[-1500:]}"
     return lines[0]
 
 
@@ -139,7 +142,7 @@ def corrupt_db(ctx: Context) -> Outcome:
         target.stop()
         # 3. A RocksDB table (index, UTXO set and peer database live there): found at open or read.
         table = _damage_rocksdb(target)
-        return Outcome(3, f"old block refetched from the peer; recent block: '{recent[-80:]}'; "
+        return Outcome(3, f"old block refetched from the peer; recent block refused: '{recent[:90]}'; "
                           f"{table}")
     finally:
         stop_all(target, source)
@@ -157,7 +160,7 @@ def _damage_rocksdb(node: Daemon) -> str:
         data[mid:mid + 64] = bytes(b ^ 0xff for b in data[mid:mid + 64])
         table.write_bytes(data)
     line = _refuses_start(node, ("corrupt", "checksum"))
-    return f"{len(tables)} damaged table(s): '{line[-80:]}'"
+    return f"{len(tables)} damaged table(s) refused: '{line[:110]}'"
 
 
 # --- storage-slow-io -----------------------------------------------------------------------------
@@ -169,29 +172,29 @@ _SLOW_READ_BPS = 2 << 20
 def slow_io(ctx: Context) -> Outcome:
     confine.require_root("a loop device and a blkio cgroup")
     blocks = 1500
-    source = feeder(ctx, blocks)
-    nodes = [source]
-    try:
-        with confine.loop_fs(ctx.work_dir / "disk.img", ctx.work_dir / "disk", 256) as device, \
-                confine.cgroup("blkio", "slow-io") as group:
-            if group.version == 2:
-                group.set("io.max", "", f"{device} wiops={_SLOW_WRITE_IOPS} rbps={_SLOW_READ_BPS}")
-            else:
-                group.set("", "blkio.throttle.write_iops_device", f"{device} {_SLOW_WRITE_IOPS}")
-                group.set("", "blkio.throttle.read_bps_device", f"{device} {_SLOW_READ_BPS}")
-            target = follower(ctx, source, datadir=ctx.work_dir / "disk/target", wrapper=group.wrapper)
-            nodes.append(target)
-            target.start(timeout=60)
-            rpc_worst = _sync_probing_rpc(ctx, target, source)
-            throttled = _throttled_ios(group, device)
-            assert throttled > 0, "no I/O went through the throttled device"
-            assert_no_drops(source, target)
-            _clean_stop(target)
-            return Outcome(1, f"{blocks} blocks synced with writes at {_SLOW_WRITE_IOPS} IOPS "
-                              f"({group.describe().split()[1]}), {throttled} I/Os throttled; "
-                              f"slowest RPC {rpc_worst:.2f} s")
-    finally:
-        stop_all(*reversed(nodes))
+    with contextlib.ExitStack() as stack:
+        device = stack.enter_context(confine.loop_fs(ctx.work_dir / "disk.img", ctx.work_dir / "disk", 256))
+        group = stack.enter_context(confine.cgroup("blkio", "slow-io"))
+        nodes = []
+        stack.callback(lambda: stop_all(*reversed(nodes)))  # before the cgroup and the unmount
+        source = feeder(ctx, blocks)
+        nodes.append(source)
+        if group.version == 2:
+            group.set("io.max", "", f"{device} wiops={_SLOW_WRITE_IOPS} rbps={_SLOW_READ_BPS}")
+        else:
+            group.set("", "blkio.throttle.write_iops_device", f"{device} {_SLOW_WRITE_IOPS}")
+            group.set("", "blkio.throttle.read_bps_device", f"{device} {_SLOW_READ_BPS}")
+        target = follower(ctx, source, datadir=ctx.work_dir / "disk/target", wrapper=group.wrapper)
+        nodes.append(target)
+        target.start(timeout=60)
+        rpc_worst = _sync_probing_rpc(ctx, target, source)
+        throttled = _throttled_ios(group, device)
+        assert throttled > 0, "no I/O went through the throttled device"
+        assert_no_drops(source, target)
+        _clean_stop(target)
+        return Outcome(1, f"{blocks} blocks synced with writes at {_SLOW_WRITE_IOPS} IOPS "
+                          f"({group.describe().split()[1]}), {throttled} I/Os throttled; "
+                          f"slowest RPC {rpc_worst:.2f} s")
 
 
 def _sync_probing_rpc(ctx: Context, target: Daemon, source: Daemon) -> float:
