@@ -3,7 +3,6 @@ quota of 10% of a core, and with a low RLIMIT_NOFILE facing many inbound connect
 (docs/chaos-resources.md)."""
 from __future__ import annotations
 
-import pathlib
 import socket
 import threading
 import time
@@ -15,13 +14,6 @@ from chaos_api import Case, Context, Outcome
 from daemon import Daemon, wait_until
 
 _MIB = 1 << 20
-
-
-def _peak_rss(pid: int) -> int:
-    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def _sync_under_flood(ctx: Context, node: Daemon, source: Daemon, flood_s: float) -> int:
@@ -44,12 +36,15 @@ def memory_pressure(ctx: Context) -> Outcome:
     source = feeder(ctx, 3000)
     nodes = [source]
     try:
-        probe = follower(ctx, source, name="probe")
-        nodes.append(probe)
-        _sync_under_flood(ctx, probe, source, 15)
-        working_set = _peak_rss(probe.proc.pid)
-        probe.stop()
-        limit = working_set + max(working_set // 4, 32 * _MIB)
+        # The working set: what a probe daemon doing the same work charges to a cgroup of its own
+        # (RSS would count shared libraries charged elsewhere, and miss the page cache it writes).
+        with confine.cgroup("memory", "memory-probe") as probe_group:
+            probe = follower(ctx, source, name="probe", wrapper=probe_group.wrapper)
+            nodes.append(probe)
+            _sync_under_flood(ctx, probe, source, 15)
+            probe.stop()
+            _, working_set, _ = _memory_events(probe_group)
+        limit = working_set + max(working_set // 8, 8 * _MIB)
         with confine.cgroup("memory", "memory") as group:
             group.set("memory.max", "memory.limit_in_bytes", str(limit))
             if group.version == 1:
@@ -60,10 +55,12 @@ def memory_pressure(ctx: Context) -> Outcome:
             assert target.running(), f"the node died under the memory limit:\n{target.tail()}"
             oom_kills, peak, hits = _memory_events(group)
             assert oom_kills == 0, f"{oom_kills} OOM kill(s) in the cgroup"
-            assert_no_drops(source)
+            assert peak <= limit, f"peak {peak} above the limit {limit}"
+            assert_no_drops(target)
+            assert_no_drops(source, logs=False)  # the feeder saw the probe stop
             target.stop()
-            return Outcome(1, f"{group.describe().split()[1]} limit {limit // _MIB} MiB = working set "
-                              f"{working_set // _MIB} MiB + margin; peak {peak // _MIB} MiB, limit hit "
+            return Outcome(1, f"{group.describe().split()[1]} limit {limit / _MIB:.0f} MiB = working set "
+                              f"{working_set / _MIB:.0f} MiB + margin; peak {peak / _MIB:.0f} MiB, limit hit "
                               f"{hits} times, 0 OOM kills; 3000 blocks synced under {sent} flood messages")
     finally:
         stop_all(*reversed(nodes))
@@ -141,6 +138,7 @@ def fd_exhaustion(ctx: Context) -> Outcome:
         accept_lines = target.log_text().count("accept failed")
         assert accept_lines <= 3 + _FLOOD_S, f"{accept_lines} 'accept failed' lines: not rate-limited"
         wait_synced(target, source, 30)  # the blocks mined during the flood arrived
+        assert_no_drops(source, target)
         # Recovery: the connections are gone; a new peer is accepted and RPC answers.
         wait_until("the held connections to be released",
                    lambda: confine.open_fds(pid) < _NOFILE - 8, 30, interval=0.5)
@@ -150,7 +148,6 @@ def fd_exhaustion(ctx: Context) -> Outcome:
             wait_synced(late, source, 30)
         finally:
             late.stop()
-        assert_no_drops(source)
         target.stop()
         return Outcome(_INBOUND, f"RLIMIT_NOFILE {_NOFILE}: {held} of {_INBOUND} connections opened, "
                                  f"{cpu_used:.2f} CPU s over {_FLOOD_S:.0f} s, {accept_lines} accept-error "

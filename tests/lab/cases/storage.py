@@ -37,6 +37,9 @@ def disk_full(ctx: Context) -> Outcome:
         nodes.append(target)
         acknowledged = _fill_while_syncing(ctx, source, target, disk)
         assert_no_drops(source, target)  # the node's own full disk is no peer's fault
+        # Every peer event fails to write now: those lines must be rate-limited.
+        failures = target.log_text().count("write failed")
+        assert failures <= 10, f"{failures} 'write failed' lines: not rate-limited"
         _clean_stop(target)
         for ballast in disk.glob("ballast*"):
             ballast.unlink()
