@@ -190,12 +190,14 @@ def slow_io(ctx: Context) -> Outcome:
         target = follower(ctx, source, datadir=ctx.work_dir / "disk/target", wrapper=group.wrapper)
         nodes.append(target)
         target.start(timeout=60)
+        started = time.monotonic()
         rpc_worst = _sync_probing_rpc(ctx, target, source)
+        took = time.monotonic() - started  # reported, not asserted
         throttled = _throttled_ios(group, device)
         assert throttled > 0, "no I/O went through the throttled device"
         assert_no_drops(source, target)
         _clean_stop(target)
-        return Outcome(1, f"{blocks} blocks synced with writes at {_SLOW_WRITE_IOPS} IOPS "
+        return Outcome(1, f"{blocks} blocks synced in {took:.0f} s with writes at {_SLOW_WRITE_IOPS} IOPS "
                           f"({group.describe().split()[1]}), {throttled} I/Os throttled; "
                           f"slowest RPC {rpc_worst:.2f} s")
 
