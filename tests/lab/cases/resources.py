@@ -3,6 +3,7 @@ quota of 10% of a core, and with a low RLIMIT_NOFILE facing many inbound connect
 (docs/chaos-resources.md)."""
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -59,11 +60,44 @@ def memory_pressure(ctx: Context) -> Outcome:
             assert_no_drops(target)
             assert_no_drops(source, logs=False)  # the feeder saw the probe stop
             target.stop()
-            return Outcome(1, f"{group.describe().split()[1]} limit {limit / _MIB:.0f} MiB = working set "
-                              f"{working_set / _MIB:.0f} MiB + margin; peak {peak / _MIB:.0f} MiB, limit hit "
-                              f"{hits} times, 0 OOM kills; 3000 blocks synced under {sent} flood messages")
+        below = _below_working_set(ctx, source, working_set, nodes)
+        return Outcome(2, f"{group.describe().split()[1]} limit {limit / _MIB:.0f} MiB = working set "
+                          f"{working_set / _MIB:.0f} MiB + margin; peak {peak / _MIB:.0f} MiB, limit hit "
+                          f"{hits} times, 0 OOM kills; 3000 blocks synced under {sent} flood messages; {below}")
     finally:
         stop_all(*reversed(nodes))
+
+
+def _below_working_set(ctx: Context, source: Daemon, working_set: int, nodes: list) -> str:
+    """A second daemon under half the working set: it either syncs (reclaim suffices) or is
+    OOM-killed; killed, it must restart without the limit on intact state and finish the sync.
+    Returns what happened."""
+    limit = working_set // 2
+    with confine.cgroup("memory", "memory-below") as group:
+        group.set("memory.max", "memory.limit_in_bytes", str(limit))
+        if group.version == 1:
+            group.set("", "memory.swappiness", "0")
+        node = follower(ctx, source, name="squeezed", wrapper=group.wrapper)
+        nodes.append(node)
+        node.start(timeout=60)
+        try:
+            wait_until("the squeezed node to sync or die", lambda: not node.running() or
+                       node.height() == source.height(), max(10.0, ctx.remaining() - 60), interval=0.5)
+        except AssertionError:
+            raise AssertionError(f"under {limit // _MIB} MiB the node neither synced nor died:\n{node.tail()}")
+        oom_kills, _, hits = _memory_events(group)
+        if node.running():
+            node.stop()
+            return f"at half ({limit / _MIB:.0f} MiB): synced, limit hit {hits} times, {oom_kills} OOM kills"
+    assert oom_kills > 0, f"the squeezed node died without an OOM kill:\n{node.tail()}"
+    heights = re.findall(r"sync: height (\d+)", node.log_text())  # the last progress line
+    died_at = heights[-1] if heights else "?"
+    node.wrapper = ()
+    node.start(timeout=60)
+    wait_synced(node, source, max(10.0, ctx.remaining() - 20))
+    node.stop()
+    return (f"at half ({limit / _MIB:.0f} MiB): OOM-killed near height {died_at}, restarted without the "
+            "limit on intact state and synced")
 
 
 def _memory_events(group: confine.Cgroup) -> tuple[int, int, int]:
