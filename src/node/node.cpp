@@ -9,6 +9,7 @@
 
 #include "consensus/script.h"
 #include "node/endpoints.h"
+#include "node/fd_limit.h"
 #include "p2p/transport/certificate.h"
 #include "rpc/chain_methods.h"
 #include "rpc/cookie.h"
@@ -142,8 +143,12 @@ std::expected<void, std::string> Node::StartNetwork() {
   // kept connected and the peer database fills the other outbound slots.
   options.add_nodes = HostsWithPorts(config_.connect.empty() ? config_.addnode : config_.connect,
                                      params.default_port);
-  options.max_connections = static_cast<size_t>(config_.max_connections);
-  options.max_outbound = static_cast<size_t>(config_.max_outbound);
+  // A low RLIMIT_NOFILE lowers the connection limits so accept() never takes the descriptors
+  // storage and RPC need.
+  const ConnectionLimits limits =
+      FitConnectionsToFdLimit({.max_connections = config_.max_connections, .max_outbound = config_.max_outbound});
+  options.max_connections = static_cast<size_t>(limits.max_connections);
+  options.max_outbound = static_cast<size_t>(limits.max_outbound);
   options.max_inbound = options.max_connections - std::min(options.max_connections, options.max_outbound);
   // The manager's per-IP inbound limit takes bare IPs; subnets (validated by the config parser)
   // reach the peer-database policy and discovery below, which exempt them from bans and eviction.

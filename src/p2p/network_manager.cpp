@@ -391,7 +391,10 @@ asio::awaitable<void> NetworkManager::Impl::AcceptLoop(tcp::acceptor& acceptor) 
     if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // Out of descriptors or similar: do not spin; the session timeouts will free some.
-      util::Log(util::LogCategory::kNet).warn("accept failed: {}", ec.message());
+      if (const auto suppressed = accept_error_log_limiter_.Allow()) {
+        util::Log(util::LogCategory::kNet).warn("accept failed: {} ({} similar lines suppressed)", ec.message(),
+                                                *suppressed);
+      }
       pause.expires_after(std::chrono::milliseconds(100));
       co_await pause.async_wait(kAsTuple);
       continue;

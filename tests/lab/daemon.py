@@ -26,9 +26,10 @@ class Daemon:
     def __init__(self, name: str, work_dir: pathlib.Path, build_dir: pathlib.Path, *,
                  netns: str | None = None, bind: str = "127.0.0.1", port: int = 0,
                  args: tuple[str, ...] = (), conf: str = "", loglevel: str = "debug",
-                 wrapper: tuple[str, ...] = ()):
+                 wrapper: tuple[str, ...] = (), datadir: pathlib.Path | None = None):
         self.name = name
-        self.datadir = work_dir / name
+        # The data directory may live elsewhere (a small tmpfs, a loop mount); the log stays in work_dir.
+        self.datadir = datadir or work_dir / name
         self.node_bin = build_dir / "src/apps/parthenon-node"
         self.cli_bin = build_dir / "src/apps/parthenon-cli"
         self.netns = netns
@@ -114,6 +115,24 @@ class Daemon:
             return json.loads(text)
         except json.JSONDecodeError:
             return text
+
+    def metrics(self, timeout: float = 10.0) -> dict[str, float]:
+        """GET /metrics on the RPC port (cookie auth): unlabelled series name -> value."""
+        cookie = (self.datadir / "regtest/.cookie").read_text().strip()
+        auth = "__cookie__:" + cookie.split(":", 1)[1]
+        cmd = [*self._ns(), "curl", "-sf", "-u", auth, f"http://127.0.0.1:{self.rpc_port}/metrics"]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise DaemonError(f"{self.name}: /metrics timed out") from e
+        if done.returncode != 0:
+            raise DaemonError(f"{self.name}: /metrics failed ({done.returncode})")
+        series = {}
+        for line in done.stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and not line.startswith("#") and "{" not in parts[0]:
+                series[parts[0]] = float(parts[1])
+        return series
 
     def height(self) -> int:
         return int(self.rpc("getblockcount"))

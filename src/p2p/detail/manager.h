@@ -231,6 +231,8 @@ class NetworkManager::Impl {
   std::optional<asio::steady_timer> outbound_timer_;       // Start/Stop; then its strand
   util::LogRateLimiter log_limiter_{20, 100};
   util::LogRateLimiter lifecycle_log_limiter_{20, 200};
+  // "accept failed" (out of descriptors) repeats every 100 ms while the condition lasts.
+  util::LogRateLimiter accept_error_log_limiter_{0.2, 3};
 
   mutable util::Mutex mutex_;
   util::CondVar idle_;  // signalled when a session or dialer ends

@@ -144,7 +144,13 @@ void PeerDatabase::Persist(const PeerRecord& record) {
   if (auto put = peers_column_->Put(PeerKey(record.address), EncodePeerRecord(record),
                                     /*sync=*/false);
       !put) {
-    Log().error("peer record write failed: {}", put.error().Message());
+    LogWriteFailure("peer record write", put.error());
+  }
+}
+
+void PeerDatabase::LogWriteFailure(std::string_view what, const storage::Error& error) {
+  if (const auto suppressed = write_failure_log_.Allow()) {
+    Log().error("{} failed: {} ({} similar lines suppressed)", what, error.Message(), *suppressed);
   }
 }
 
@@ -155,7 +161,7 @@ void PeerDatabase::Erase(const wire::NetAddress& address) {
   records_.erase(it);
   if (!peers_column_) return;
   if (auto del = peers_column_->Delete(PeerKey(address), /*sync=*/false); !del) {
-    Log().error("peer record delete failed: {}", del.error().Message());
+    LogWriteFailure("peer record delete", del.error());
   }
 }
 
@@ -173,7 +179,7 @@ void PeerDatabase::PutBan(const BanEntry& ban) {
   if (!bans_column_) return;
   if (auto put = bans_column_->Put(util::AsBytes(ban.subnet.ToString()), EncodeBanEntry(ban));
       !put) {
-    Log().error("ban write failed: {}", put.error().Message());
+    LogWriteFailure("ban write", put.error());
   }
 }
 

@@ -24,6 +24,7 @@
 #include "p2p/peerdb/subnet.h"
 #include "storage/database.h"
 #include "util/clock.h"
+#include "util/logging.h"
 #include "util/mutex.h"
 
 namespace parthenon::p2p {
@@ -197,9 +198,13 @@ class PeerDatabase {
   void EnforceBound() REQUIRES(mutex_);
   size_t PruneLocked() REQUIRES(mutex_);
   int64_t Now() const { return options_.clock->UnixSeconds(); }
+  // Logs a failed record or ban write; peers trigger writes, so the line is rate-limited.
+  void LogWriteFailure(std::string_view what, const storage::Error& error);
 
   // Constant after construction.
   const Options options_;
+  // A full disk fails every write: one line per 5 s (after a burst of 3), with a count.
+  util::LogRateLimiter write_failure_log_{0.2, 3};
 
   mutable util::Mutex mutex_;
   std::unique_ptr<storage::Database> own_db_ GUARDED_BY(mutex_);  // Open(path) only
