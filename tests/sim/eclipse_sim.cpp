@@ -14,7 +14,8 @@ namespace {
 
 using p2p::wire::NetAddress;
 
-// Public IPv4 space only (kPublic scope): honest 20.0/16 .. , attacker 200.0/16 ...
+// Public IPv4 space only (kPublic scope): attacker 1.0/16, 1.1/16, ...; honest 20.0/16, ...
+// The attacker's addresses sort first, so every score tie in selection goes its way (worst case).
 NetAddress Honest(size_t i, size_t groups) {
   const size_t group = i % groups;
   return NetAddress::FromIPv4({static_cast<uint8_t>(20 + group / 256), static_cast<uint8_t>(group % 256),
@@ -25,12 +26,12 @@ NetAddress Honest(size_t i, size_t groups) {
 NetAddress Attacker(size_t i, size_t groups) {
   const size_t group = i % groups;
   const size_t host = i / groups;
-  return NetAddress::FromIPv4({static_cast<uint8_t>(200 + group / 256), static_cast<uint8_t>(group % 256),
+  return NetAddress::FromIPv4({static_cast<uint8_t>(1 + group / 256), static_cast<uint8_t>(group % 256),
                                static_cast<uint8_t>(host / 250), static_cast<uint8_t>(1 + host % 250)},
                               8333);
 }
 
-bool IsAttacker(const NetAddress& address) { return address.IPv4()[0] >= 200; }
+bool IsAttacker(const NetAddress& address) { return address.IPv4()[0] < 20; }
 
 // One node: database + discovery over a clock; the links it has, by peer id.
 class SimNode {
