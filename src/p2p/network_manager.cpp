@@ -883,6 +883,12 @@ void NetworkManager::Impl::OnSessionEnded(PeerHandle& h, const detail::Ending& e
       if (observer.on_disconnected) observer.on_disconnected(snapshot);
     }
   }
+  // A selected outbound link closed for the TLS upgrade is redialled at once, over TLS now
+  // (manual targets have their own dialer; selection would wait its retry pause).
+  if (ending.reason == DisconnectReason::kTlsUpgrade && h.direction == Direction::kOutbound &&
+      !h.manual) {
+    DialOnce(h.address, h.connection_type);
+  }
 }
 
 std::vector<PeerInfo> NetworkManager::Impl::GetPeers() const {

@@ -54,10 +54,6 @@ discover_local = 1
 dnsseed = 0
 [rpc]
 port = 0
-[tls]
-# Plaintext: with TLS optional, a selected peer that advertises TLS is first closed for the
-# upgrade and redialled only after the selection's 60 s retry pause.
-mode = off
 [log]
 level = debug
 CONF
