@@ -288,6 +288,9 @@ TEST_F(PeerDatabaseTest, TsvExportImportRoundTrip) {
   auto loaded = copy.ImportTsv(file);
   ASSERT_TRUE(loaded);
   EXPECT_EQ(*loaded, 3u);
+  // Imported addresses are selectable: they join the new table.
+  EXPECT_EQ(copy.TableOf(Ip("192.168.1.100")), AddrTable::kNew);
+  EXPECT_EQ(copy.GetPeer(Ip("192.168.1.100"))->table, AddrTable::kNew);
   for (const auto& r : db.GetPeers(10)) {
     auto c = copy.GetPeer(r.address);
     ASSERT_TRUE(c) << r.address.ToString();
