@@ -217,7 +217,9 @@ std::optional<wire::NetAddress> AddrMan::Select(bool new_only, int64_t now, Rng&
   const uint32_t buckets = use_tried ? kTriedBuckets : kNewBuckets;
   std::uniform_real_distribution<double> coin(0.0, 1.0);
   double factor = 1.0;
-  for (;;) {
+  // Terminates long before the bound (the factor grows 1.2× per rejection); the bound only
+  // guards against a table/count mismatch turning into a hang.
+  for (int draw = 0; draw < (1 << 20); ++draw) {
     const uint32_t bucket = static_cast<uint32_t>(rng() % buckets);
     const uint32_t start = static_cast<uint32_t>(rng() % kBucketSize);
     const std::optional<wire::NetAddress>* cell = nullptr;
@@ -230,6 +232,7 @@ std::optional<wire::NetAddress> AddrMan::Select(bool new_only, int64_t now, Rng&
     if (coin(rng) < factor * Chance(e, now)) return **cell;
     factor *= 1.2;
   }
+  return std::nullopt;
 }
 
 size_t AddrMan::ResolveCollisions(int64_t now) {

@@ -201,5 +201,41 @@ TEST(AddrManTest, RestorePutsEntriesBackAndReportsChanges) {
   EXPECT_TRUE(am.TakeChanged().empty());
 }
 
+// Random operations keep the counts equal to what the tables hold (no leaked or doubly counted
+// entries through slot replacement, tried eviction and collisions).
+TEST(AddrManTest, CountsStayConsistentUnderRandomOperations) {
+  auto am = Make(9);
+  AddrMan::Rng rng(11);
+  std::vector<wire::NetAddress> pool;
+  for (int i = 0; i < 3000; ++i) {
+    pool.push_back(V4(static_cast<uint8_t>(1 + i % 3), 7, static_cast<uint8_t>(i / 250),
+                      static_cast<uint8_t>(i % 250 + 1)));
+  }
+  int64_t now = kNow;
+  for (int step = 0; step < 20000; ++step) {
+    const auto& address = pool[rng() % pool.size()];
+    switch (rng() % 6) {
+      case 0:
+      case 1: am.Add(address, "4:" + std::to_string(rng() % 4), now, now, rng); break;
+      case 2: am.Good(address, now); break;
+      case 3: am.Attempt(address, now); break;
+      case 4: am.ResolveCollisions(now); break;
+      case 5: if (rng() % 20 == 0) am.Remove(address); break;
+    }
+    now += 7;
+  }
+  size_t in_new = 0;
+  size_t in_tried = 0;
+  for (const auto& address : pool) {
+    in_new += am.TableOf(address) == AddrTable::kNew;
+    in_tried += am.TableOf(address) == AddrTable::kTried;
+  }
+  EXPECT_EQ(in_new, am.NewCount());
+  EXPECT_EQ(in_tried, am.TriedCount());
+  EXPECT_GT(in_tried, 0u);
+  EXPECT_GT(in_new, 0u);
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(am.Select(false, now, rng));
+}
+
 }  // namespace
 }  // namespace parthenon::p2p
