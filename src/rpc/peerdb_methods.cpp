@@ -58,6 +58,7 @@ json RecordJson(const p2p::PeerRecord& r, int64_t now) {
           {"transactions", r.txs},
           {"invalid_messages", r.invalid},
           {"protocol_violations", r.violations},
+          {"connected_seconds", r.connected_seconds},
           {"banned", r.ban_until > now},
           {"ban_until", r.ban_until},
           {"country", r.country},

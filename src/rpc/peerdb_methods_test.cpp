@@ -61,9 +61,11 @@ TEST_F(PeerDbMethodsTest, InfoAndScore) {
   double sum = 0;
   for (const auto& part : score["score_parts"]) sum += part["contribution"].get<double>();
   EXPECT_DOUBLE_EQ(sum, 55.0);
-  EXPECT_EQ(score["score_parts"][1]["name"], "successful_connections");
-  EXPECT_EQ(score["score_parts"][1]["gossipsub"], "P1");
-  EXPECT_DOUBLE_EQ(score["score_parts"][1]["contribution"].get<double>(), 5.0);
+  EXPECT_EQ(score["score_parts"][1]["name"], "time_connected");
+  EXPECT_EQ(score["score_parts"][2]["name"], "successful_connections");
+  EXPECT_EQ(score["score_parts"][2]["gossipsub"], "P1");
+  EXPECT_EQ(score["score_parts"][2]["count"], 1);
+  EXPECT_DOUBLE_EQ(score["score_parts"][2]["contribution"].get<double>(), 5.0);
   EXPECT_EQ(score["table"], "tried");
   EXPECT_EQ(Call("getpeerscore", {"10.0.0.2"})["result"][0]["invalid_messages"], 1);
   auto unknown = Call("getpeerscore", {"10.0.0.3:1"});

@@ -197,9 +197,16 @@ void Discovery::OnPeerConnected(const PeerInfo& info) {
 }
 
 void Discovery::OnPeerDisconnected(const PeerInfo& info) {
+  std::optional<wire::NetAddress> record;
   {
     util::MutexLock lock(mutex_);
+    if (auto it = peers_.find(info.id); it != peers_.end()) record = it->second.address;
     peers_.erase(info.id);
+  }
+  if (record && info.connected_since != std::chrono::system_clock::time_point{}) {
+    const auto lasted = std::chrono::duration_cast<std::chrono::seconds>(options_.clock->Now() -
+                                                                         info.connected_since);
+    if (lasted.count() > 0) db_.RecordConnectedTime(*record, static_cast<uint64_t>(lasted.count()));
   }
   if (info.direction != Direction::kOutbound) return;
   switch (info.disconnect_reason) {

@@ -407,6 +407,10 @@ double PeerDatabase::RecordSuccessfulConnection(const wire::NetAddress& address)
   return score;
 }
 
+void PeerDatabase::RecordConnectedTime(const wire::NetAddress& address, uint64_t seconds) {
+  (void)Event(address, [&](PeerRecord& r) { r.connected_seconds += seconds; });
+}
+
 double PeerDatabase::RecordFailedConnection(const wire::NetAddress& address) {
   return Event(address, [&](PeerRecord& r) {
     ++r.failures;

@@ -125,6 +125,8 @@ class PeerDatabase {
   double RecordProtocolViolation(const wire::NetAddress& address) EXCLUDES(mutex_);
   // A request the peer did not answer in time: ScoreTable::kStall (no violation).
   double RecordStall(const wire::NetAddress& address) EXCLUDES(mutex_);
+  // A connection with it lasted `seconds` (added to connected_seconds; no score change).
+  void RecordConnectedTime(const wire::NetAddress& address, uint64_t seconds) EXCLUDES(mutex_);
   // The peer follows another chain: not selected for outbound links for wrong_chain_backoff.
   void RecordWrongChain(const wire::NetAddress& address) EXCLUDES(mutex_);
   // True while a wrong-chain mark is in force for this exact address.

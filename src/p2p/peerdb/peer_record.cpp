@@ -115,6 +115,7 @@ util::Bytes EncodePeerRecord(const PeerRecord& r) {
   w.Str(r.isp);
   w.I64(r.wrong_chain_until);  // version 2
   w.U8(static_cast<uint8_t>(r.table));  // version 3
+  w.Le<uint64_t>(r.connected_seconds);
   return w.Take();
 }
 
@@ -150,6 +151,7 @@ std::optional<PeerRecord> DecodePeerRecord(util::ByteSpan bytes) {
     const uint8_t table = r.U8();
     if (table > static_cast<uint8_t>(AddrTable::kTried)) return std::nullopt;
     p.table = static_cast<AddrTable>(table);
+    p.connected_seconds = r.Le<uint64_t>();
   }
   if (r.failed() || !r.done()) return std::nullopt;
   if (!std::isfinite(p.score) || p.score < 0 || p.score > 100) return std::nullopt;

@@ -45,6 +45,8 @@ struct PeerRecord {
   std::string isp;
   // The address-manager table the address is in (kNone: known and scored, not selectable).
   AddrTable table = AddrTable::kNone;
+  // Seconds of finished connections with it, in or out (getpeerscore's P1, time in mesh).
+  uint64_t connected_seconds = 0;
 
   bool operator==(const PeerRecord&) const = default;
 };
@@ -63,7 +65,7 @@ struct BanEntry {
 //   last_attempt, last_success, last_block, last_tx) | u64 attempts, successes, failures |
 //   i64 ban_until | f64 score | u64 blocks, txs, invalid, violations | str source_group |
 //   str country | str asn | f64 latitude | f64 longitude | str isp | i64 wrong_chain_until |
-//   u8 table (0 none, 1 new, 2 tried)
+//   u8 table (0 none, 1 new, 2 tried) | u64 connected_seconds
 // (version 2 records, without the table, and version 1 records, also without
 // wrong_chain_until, still decode).
 // Decoding rejects a wrong version, truncation, trailing bytes, a non-finite score or one

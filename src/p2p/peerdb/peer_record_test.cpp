@@ -57,7 +57,7 @@ TEST(PeerRecordTest, VersionOneRecordsDecodeWithoutAWrongChainMark) {
   r.table = AddrTable::kTried;
   auto bytes = EncodePeerRecord(r);
   ASSERT_EQ(bytes[0], std::byte{3});
-  bytes.resize(bytes.size() - 9);  // the version-3 and version-2 fields
+  bytes.resize(bytes.size() - 17);  // the version-3 and version-2 fields
   bytes[0] = std::byte{1};
   const auto decoded = DecodePeerRecord(bytes);
   ASSERT_TRUE(decoded);
@@ -73,7 +73,7 @@ TEST(PeerRecordTest, VersionTwoRecordsDecodeWithoutATable) {
   r.wrong_chain_until = 99;
   r.table = AddrTable::kNew;
   auto bytes = EncodePeerRecord(r);
-  bytes.pop_back();  // the version-3 field
+  bytes.resize(bytes.size() - 9);  // the version-3 fields
   bytes[0] = std::byte{2};
   const auto decoded = DecodePeerRecord(bytes);
   ASSERT_TRUE(decoded);
@@ -84,9 +84,11 @@ TEST(PeerRecordTest, VersionTwoRecordsDecodeWithoutATable) {
 TEST(PeerRecordTest, TableRoundTripsAndUnknownTablesAreRejected) {
   PeerRecord r;
   r.table = AddrTable::kTried;
+  r.connected_seconds = 3600;
   auto bytes = EncodePeerRecord(r);
   EXPECT_EQ(DecodePeerRecord(bytes)->table, AddrTable::kTried);
-  bytes.back() = std::byte{3};
+  EXPECT_EQ(DecodePeerRecord(bytes)->connected_seconds, 3600u);
+  bytes[bytes.size() - 9] = std::byte{3};  // the table byte
   EXPECT_FALSE(DecodePeerRecord(bytes));
 }
 

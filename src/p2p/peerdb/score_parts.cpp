@@ -12,10 +12,13 @@ ScoreBreakdown ExplainScore(const PeerRecord& r) {
     out.parts.push_back({name, gossipsub, meaning, count, weight,
                          static_cast<double>(count) * weight});
   };
+  part("time_connected", "P1",
+       "seconds of finished connections with it (time in mesh); informational: the scoring table "
+       "gives time no weight",
+       r.connected_seconds, 0.0);
   part("successful_connections", "P1",
-       "handshakes completed with it (the record keeps no connected-time counter; P1 rewards time "
-       "in the mesh, this rewards each successful link)",
-       r.successes, ScoreTable::kSuccessfulConnection);
+       "handshakes completed with it (the scoring table's reward for a working link)", r.successes,
+       ScoreTable::kSuccessfulConnection);
   part("blocks", "P2", "blocks received from it (message deliveries)", r.blocks, ScoreTable::kBlock);
   part("transactions", "P2", "transactions received from it (message deliveries)", r.txs,
        ScoreTable::kTransaction);
