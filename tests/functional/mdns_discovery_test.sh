@@ -73,8 +73,9 @@ wait_for "a and b to find each other" \
   "[ \"\$(ns_cli a getconnectioncount)\" -ge 1 ] && [ \"\$(ns_cli b getconnectioncount)\" -ge 1 ]"
 ns_cli a getpeerinfo | grep -q "10.231.0.2" || fail "a's peers do not include b"
 ns_cli b getpeerinfo | grep -q "10.231.0.1" || fail "b's peers do not include a"
-grep -q "local discovery: found 10.231.0.2:18444" "$work/a.log" || fail "a did not log finding b"
-grep -q "local discovery: found 10.231.0.1:18444" "$work/b.log" || fail "b did not log finding a"
+# Each side finds the other (the first link may be the other side's dial).
+wait_for "a to find b" "grep -q 'local discovery: found 10.231.0.2:18444' '$work/a.log'"
+wait_for "b to find a" "grep -q 'local discovery: found 10.231.0.1:18444' '$work/b.log'"
 
 # A block mined on a reaches b over the discovered link.
 ns_cli a generatetoaddress 2 "$(ns_cli a getnewaddress)" >/dev/null
