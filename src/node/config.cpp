@@ -29,6 +29,8 @@ constexpr std::array kFileKeys = {
     FileKey{"network", "maxconnections", "maxconnections"},
     FileKey{"network", "maxoutbound", "maxoutbound"},
     FileKey{"network", "dnsseed", "dnsseed"},     FileKey{"network", "geoip_db", "geoip-db"},
+    FileKey{"network", "asmap", "asmap"},
+    FileKey{"network", "discover_local", "discover-local"},
     FileKey{"rpc", "port", "rpcport"},            FileKey{"rpc", "bind", "rpcbind"},
     FileKey{"rpc", "user", "rpcuser"},            FileKey{"rpc", "password", "rpcpassword"},
     FileKey{"tls", "mode", "tls"},                FileKey{"tls", "cert_file", "tls-cert"},
@@ -131,7 +133,7 @@ struct RawFlags {
   std::string chain = "main";
   std::string conf;
   std::string tls = "optional";
-  std::string tls_cert, tls_key, tls_ca, geoip_db, log_file;
+  std::string tls_cert, tls_key, tls_ca, geoip_db, asmap, log_file;
   std::vector<std::string> dns_seeds;
 };
 
@@ -177,6 +179,10 @@ void AddNetworkFlags(FlagAdder& add, NodeConfig& c, RawFlags& raw) {
       "DNS seeding: 0 off, 1 the network's seeds (default), or a seed host name (repeatable)", DnsSeedValue(),
       "0|1|NAME");
   add("geoip-db", raw.geoip_db, "MaxMind .mmdb database for peer geolocation", ReadableFile(), "FILE");
+  add("discover-local", c.discover_local,
+      "find and announce nodes of this chain on the local link with mDNS (1/0)", Boolean(), "1|0")
+      ->capture_default_str();
+  add("asmap", raw.asmap, "Bitcoin Core asmap file: group peers by autonomous system", ReadableFile(), "FILE");
   add("minimumchainwork", c.minimum_chain_work,
       "header chains with less total work are not stored (hex; default: the network's, 0 today)",
       [](const std::string& v) -> std::string {
@@ -367,6 +373,7 @@ ConfigOutcome ParseNodeArguments(int argc, const char* const* argv) {
   config.tls_key = PathOrNothing(raw.tls_key);
   config.tls_ca = PathOrNothing(raw.tls_ca);
   config.geoip_db = PathOrNothing(raw.geoip_db);
+  config.asmap = PathOrNothing(raw.asmap);
   config.log_file = PathOrNothing(raw.log_file);
   // Bitcoin Core: --connect means exactly those peers, so no DNS seeding unless asked for.
   config.dns_seeds = config.connect.empty() || !raw.dns_seeds.empty() ? ResolveDnsSeeds(raw.dns_seeds, config.network)

@@ -2,7 +2,8 @@
 // settings in sections. Flags override the file. Unknown keys and bad values are errors that
 // name the key (and, for the file, the line).
 //
-//   [network]      port bind listen addnode connect whitelist maxconnections maxoutbound dnsseed geoip_db
+//   [network]      port bind listen addnode connect whitelist maxconnections maxoutbound dnsseed geoip_db asmap
+//                  discover_local
 //   [rpc]          port bind user password
 //   [tls]          mode cert_file key_file ca_file pin
 //   [peers]        ban_duration score_threshold
@@ -39,6 +40,8 @@ struct NodeConfig {
   uint16_t port = 0;  // 0 in the struct means "the network's default" until resolved below
   std::vector<std::string> bind;
   bool listen = true;
+  // mDNS local discovery (_parthenon._tcp on 224.0.0.251:5353): off by default.
+  bool discover_local = false;
   std::vector<std::string> addnode;
   std::vector<std::string> connect;
   std::vector<std::string> whitelist;
@@ -48,6 +51,8 @@ struct NodeConfig {
   // when no --dnsseed is given and --connect is not), none for --dnsseed=0.
   std::vector<std::string> dns_seeds;
   std::optional<std::filesystem::path> geoip_db;
+  // Bitcoin Core asmap file: the address manager groups by AS (else by --geoip-db ASN, else /16).
+  std::optional<std::filesystem::path> asmap;
 
   // [rpc]
   uint16_t rpc_port = 0;

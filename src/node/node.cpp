@@ -169,21 +169,47 @@ std::expected<void, std::string> Node::StartNetwork() {
                            std::string(p2p::ToString(started.error())));
   }
   discovery_->QueryDNSSeedsIfNeeded();
+  StartLocalDiscovery();
   return {};
 }
 
+void Node::StartLocalDiscovery() {
+  if (!config_.discover_local) return;
+  auto started = p2p::LocalDiscovery::Start({
+      .chain = std::string(chainstate_->params().name),
+      .port = p2p_port(),
+      .on_found =
+          [this](const p2p::wire::NetAddress& address) {
+            // Stored like a gossiped address (own group as source); selection dials it.
+            peer_db_->AddPeer(address, p2p::wire::kNodeNetwork, util::RealClock().UnixSeconds());
+          },
+  });
+  if (!started) {
+    NodeLog().warn("--discover-local: mDNS unavailable: {}", started.error());
+    return;
+  }
+  local_discovery_ = std::move(*started);
+  NodeLog().info("local discovery (mDNS _parthenon._tcp) on");
+}
+
 std::expected<void, std::string> Node::OpenPeerDatabase(p2p::NetworkManager::Options& options) {
-  peer_db_ = std::make_unique<p2p::PeerDatabase>(p2p::PeerDatabase::Options{
-      .ban_duration = std::chrono::seconds(config_.ban_duration_seconds),
-      .score_threshold = config_.score_threshold});
-  auto opened = peer_db_->Open(chainstate_->Column(storage::Column::kPeers),
-                               chainstate_->Column(storage::Column::kBans));
-  if (!opened) return std::unexpected("cannot open the peer database: " + std::string(p2p::ToString(opened.error())));
   if (config_.geoip_db) {
     auto geoip = p2p::GeoIp::Open(config_.geoip_db->string());
     if (!geoip) return std::unexpected("--geoip-db: " + geoip.error());
     geoip_ = std::move(*geoip);
   }
+  if (config_.asmap) {
+    auto asmap = p2p::Asmap::Load(*config_.asmap);
+    if (!asmap) return std::unexpected("--asmap: " + asmap.error());
+    asmap_ = std::move(*asmap);
+  }
+  peer_db_ = std::make_unique<p2p::PeerDatabase>(p2p::PeerDatabase::Options{
+      .ban_duration = std::chrono::seconds(config_.ban_duration_seconds),
+      .score_threshold = config_.score_threshold,
+      .group = p2p::AsGrouping(asmap_ ? &*asmap_ : nullptr, geoip_.get())});
+  auto opened = peer_db_->Open(chainstate_->Column(storage::Column::kPeers),
+                               chainstate_->Column(storage::Column::kBans));
+  if (!opened) return std::unexpected("cannot open the peer database: " + std::string(p2p::ToString(opened.error())));
   peer_store_ = std::make_unique<p2p::PeerDbStore>(*peer_db_);
   peer_policy_ = std::make_unique<p2p::PeerPolicy>(
       p2p::PeerPolicy::Options{.store = peer_store_.get(), .whitelist = config_.whitelist});
@@ -204,6 +230,7 @@ std::expected<void, std::string> Node::OpenPeerDatabase(p2p::NetworkManager::Opt
   discovery.geoip = geoip_.get();
   discovery_ = std::make_unique<p2p::Discovery>(*peer_db_, discovery);
   if (config_.connect.empty()) discovery_->Install(options);
+  options.anchors_file = config_.datadir / "anchors.dat";
   NodeLog().info("peer database: {} peers, {} banned", peer_db_->GetPeerCount(), peer_db_->GetBannedCount());
   return {};
 }
@@ -325,6 +352,7 @@ void Node::Stop() {
   if (miner_.joinable()) miner_.join();
   if (http_) http_->Stop();
   rpc::RemoveCookieFile(config_.datadir / rpc::kCookieFileName);
+  local_discovery_.reset();
   if (network_) network_->Stop();
   if (sync_) sync_->Stop();
   sync_.reset();

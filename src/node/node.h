@@ -20,7 +20,9 @@
 #include "node/config.h"
 #include "p2p/handlers/chain_sync.h"
 #include "p2p/peerdb/discovery.h"
+#include "p2p/peerdb/asmap.h"
 #include "p2p/peerdb/geoip.h"
+#include "p2p/peerdb/local_discovery.h"
 #include "p2p/peerdb/peer_database.h"
 #include "p2p/peerdb/peer_db_policy.h"
 #include "p2p/network_manager.h"
@@ -69,6 +71,7 @@ class Node {
   [[nodiscard]] std::expected<void, std::string> StartNetwork();
   [[nodiscard]] std::expected<void, std::string> OpenPeerDatabase(p2p::NetworkManager::Options& options);
   void ObservePeers();
+  void StartLocalDiscovery();  // --discover-local, once the P2P port is known
   [[nodiscard]] std::expected<void, std::string> StartRpc();
   [[nodiscard]] std::expected<void, std::string> ConfigureTls(p2p::NetworkManager::Options& options) const;
   void RegisterNodeMethods();
@@ -87,7 +90,9 @@ class Node {
   std::unique_ptr<p2p::PeerDbStore> peer_store_;
   std::unique_ptr<p2p::PeerPolicy> peer_policy_;
   std::unique_ptr<p2p::GeoIp> geoip_;
+  std::optional<p2p::Asmap> asmap_;  // --asmap
   std::unique_ptr<p2p::Discovery> discovery_;
+  std::unique_ptr<p2p::LocalDiscovery> local_discovery_;  // --discover-local
   std::unique_ptr<p2p::NetworkManager> network_;
   std::unique_ptr<p2p::ChainSync> sync_;  // relay and headers-first sync
   rpc::Dispatcher dispatcher_;

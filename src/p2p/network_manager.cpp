@@ -8,6 +8,7 @@
 #include <limits>
 #include <fmt/format.h>
 
+#include "p2p/anchors.h"
 #include "p2p/detail/manager.h"
 #include "p2p/transport/cert_rotation.h"
 #include "p2p/transport/tls_context.h"
@@ -177,6 +178,13 @@ NetResult<void> NetworkManager::Impl::Start() {
     }
   }
   if (options_.address_source) {
+    if (!options_.anchors_file.empty()) {
+      anchors_ = TakeAnchorsFile(options_.anchors_file);
+      std::reverse(anchors_.begin(), anchors_.end());  // dialled from the back: file order
+      if (!anchors_.empty()) {
+        util::Log(util::LogCategory::kNet).info("{} anchors to dial first", anchors_.size());
+      }
+    }
     outbound_timer_.emplace(asio::make_strand(io_));
     util::MutexLock lock(mutex_);
     ++dialers_;
@@ -195,25 +203,65 @@ NetResult<void> NetworkManager::Impl::Start() {
 asio::awaitable<void> NetworkManager::Impl::OutboundLoop() {
   auto& timer = *outbound_timer_;
   for (;;) {
-    std::vector<wire::NetAddress> current;
-    bool room = false;
     {
       util::MutexLock lock(mutex_);
       if (stopping_) co_return;
-      for (const auto& [id, h] : peers_) {
-        if (h->direction == Direction::kOutbound) current.push_back(h->address);
-      }
-      room = current.size() < options_.max_outbound && peers_.size() < options_.max_connections;
     }
-    std::optional<wire::NetAddress> next;
-    if (room) next = options_.address_source(current);
-    if (next && !Refuses(*next)) DialOnce(*next);
+    const auto next = NextDial();
+    if (next && !Refuses(next->first)) DialOnce(next->first, next->second);
     timer.expires_after(next ? std::chrono::milliseconds(1) : options_.outbound_poll_interval);
     co_await timer.async_wait(kAsTuple);
   }
 }
 
-void NetworkManager::Impl::DialOnce(const wire::NetAddress& address) {
+// Order (Bitcoin Core's ThreadOpenConnections): anchors first (as block-relay-only), then the
+// full-relay slots, then the block-relay-only slots; once all are full, a feeler when due.
+std::optional<std::pair<wire::NetAddress, ConnectionType>> NetworkManager::Impl::NextDial() {
+  std::vector<wire::NetAddress> current;
+  size_t full = 0;
+  size_t block = 0;
+  bool room = false;
+  {
+    util::MutexLock lock(mutex_);
+    for (const auto& [id, h] : peers_) {
+      if (h->direction != Direction::kOutbound) continue;
+      current.push_back(h->address);
+      full += h->connection_type == ConnectionType::kFullRelay ||
+              h->connection_type == ConnectionType::kManual;
+      block += h->connection_type == ConnectionType::kBlockRelay;
+    }
+    room = peers_.size() < options_.max_connections;
+  }
+  if (!room) return std::nullopt;
+  const bool block_room = block < options_.max_block_relay;
+  while (!anchors_.empty() && block_room) {
+    const auto anchor = anchors_.back();
+    anchors_.pop_back();
+    if (std::find(current.begin(), current.end(), anchor) == current.end()) {
+      return std::pair{anchor, ConnectionType::kBlockRelay};
+    }
+  }
+  if (full < options_.max_outbound || block_room) {
+    const auto type = full < options_.max_outbound ? ConnectionType::kFullRelay
+                                                   : ConnectionType::kBlockRelay;
+    if (auto next = options_.address_source(current)) return std::pair{*next, type};
+    return std::nullopt;
+  }
+  if (!options_.feeler_source) return std::nullopt;
+  const auto now = std::chrono::steady_clock::now();
+  if (next_feeler_ == std::chrono::steady_clock::time_point{}) {
+    next_feeler_ = now;  // the first gap starts when the slots are full
+  }
+  if (now < next_feeler_) return std::nullopt;
+  // Poisson process: exponential gaps with the configured mean.
+  std::exponential_distribution<double> gap(1.0);
+  next_feeler_ = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                           options_.feeler_interval * gap(feeler_rng_));
+  if (auto next = options_.feeler_source(current)) return std::pair{*next, ConnectionType::kFeeler};
+  return std::nullopt;
+}
+
+void NetworkManager::Impl::DialOnce(const wire::NetAddress& address, ConnectionType type) {
   auto strand = asio::make_strand(io_);
   std::shared_ptr<PeerHandle> h;
   {
@@ -221,13 +269,35 @@ void NetworkManager::Impl::DialOnce(const wire::NetAddress& address) {
     if (stopping_ || ConnectedTo(address)) return;
     h = std::make_shared<PeerHandle>(next_id_++, Direction::kOutbound, address, strand,
                                      options_.max_send_queue_bytes,
-                                     options_.max_send_queue_messages);
+                                     options_.max_send_queue_messages, /*manual=*/false, type);
     peers_.emplace(h->id, h);
   }
-  PeerDebug(h->id, "dialing {} (selected)", address.ToString());
+  PeerDebug(h->id, "dialing {} (selected, {})", address.ToString(), ToString(type));
   asio::co_spawn(strand,
                  detail::RunSession(*this, h, tcp::socket(strand), detail::ToEndpoint(address)),
                  [](std::exception_ptr e, bool) { LogEscaped("outbound session", e); });
+}
+
+void NetworkManager::Impl::SaveAnchors() {
+  if (options_.anchors_file.empty()) return;
+  std::vector<std::shared_ptr<PeerHandle>> handles;
+  {
+    util::MutexLock lock(mutex_);
+    for (const auto& [id, h] : peers_) {
+      if (h->connection_type == ConnectionType::kBlockRelay) handles.push_back(h);
+    }
+  }
+  std::vector<wire::NetAddress> anchors;
+  for (const auto& h : handles) {
+    if (h->Snapshot().state == PeerState::kConnected) anchors.push_back(h->address);
+  }
+  if (anchors.size() > options_.max_block_relay) anchors.resize(options_.max_block_relay);
+  if (!WriteAnchorsFile(options_.anchors_file, anchors)) {
+    util::Log(util::LogCategory::kNet).warn("cannot write {}", options_.anchors_file.string());
+    return;
+  }
+  util::Log(util::LogCategory::kNet).info("saved {} anchors to {}", anchors.size(),
+                                          options_.anchors_file.string());
 }
 
 bool NetworkManager::Impl::EvictInbound() {
@@ -261,9 +331,13 @@ void NetworkManager::Impl::Stop() {
     util::MutexLock lock(mutex_);
     if (!running_ || stopping_) return;
     stopping_ = true;
-    for (auto& [id, h] : peers_) peers.push_back(h);
     for (auto& [key, target] : targets_) targets.push_back(target);
     targets_.clear();
+  }
+  SaveAnchors();  // before the sessions close (no new ones start: stopping_ is set)
+  {
+    util::MutexLock lock(mutex_);
+    for (auto& [id, h] : peers_) peers.push_back(h);
   }
   for (auto& acceptor : acceptors_) {
     asio::post(acceptor->get_executor(), [&acceptor] {
@@ -765,6 +839,10 @@ void NetworkManager::Impl::OnHandshakeComplete(PeerHandle& h) {
   for (const auto& observer : observers) {
     if (observer.on_connected) observer.on_connected(info);
   }
+  // A feeler has done its job once everybody has seen the handshake complete.
+  if (h.connection_type == ConnectionType::kFeeler) {
+    if (auto handle = Find(h.id)) RequestClose(handle, {DisconnectReason::kRequested, "feeler"});
+  }
 }
 
 void NetworkManager::Impl::OnSessionEnded(PeerHandle& h, const detail::Ending& ending) {
@@ -816,6 +894,12 @@ void NetworkManager::Impl::OnSessionEnded(PeerHandle& h, const detail::Ending& e
     for (const auto& observer : observers) {
       if (observer.on_disconnected) observer.on_disconnected(snapshot);
     }
+  }
+  // A selected outbound link closed for the TLS upgrade is redialled at once, over TLS now
+  // (manual targets have their own dialer; selection would wait its retry pause).
+  if (ending.reason == DisconnectReason::kTlsUpgrade && h.direction == Direction::kOutbound &&
+      !h.manual) {
+    DialOnce(h.address, h.connection_type);
   }
 }
 

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -151,6 +152,17 @@ class NetworkManager {
     // detail "evicted") and the newcomer admitted. nullopt: the newcomer is refused.
     using InboundEviction = std::function<std::optional<PeerId>(const std::vector<PeerInfo>& inbound)>;
     InboundEviction inbound_eviction;
+    // Eclipse resistance (docs/peer-database.md). Once the max_outbound full-relay links are up,
+    // address_source also fills this many outbound block-relay-only links (ConnectionType).
+    size_t max_block_relay = kMaxBlockRelayOnly;
+    // Anchors (anchors.h): Stop() writes the block-relay-only peers here; Start() reads and
+    // deletes the file and dials its addresses first, as block-relay-only. Empty: none.
+    std::filesystem::path anchors_file;
+    // Feelers: while all outbound slots are full, every feeler_interval on average (exponential
+    // gaps), the manager asks for an address to test, dials it, completes the handshake (so the
+    // on_connected observers see it) and disconnects (kRequested, "feeler"). Empty: none.
+    AddressSource feeler_source;
+    std::chrono::milliseconds feeler_interval = kFeelerInterval;
   };
 
   struct Stats {

@@ -12,6 +12,17 @@ std::string_view ToString(Direction direction) {
   return "?";
 }
 
+std::string_view ToString(ConnectionType type) {
+  switch (type) {
+    case ConnectionType::kInbound: return "inbound";
+    case ConnectionType::kFullRelay: return "outbound-full-relay";
+    case ConnectionType::kBlockRelay: return "block-relay-only";
+    case ConnectionType::kFeeler: return "feeler";
+    case ConnectionType::kManual: return "manual";
+  }
+  return "?";
+}
+
 std::string_view ToString(PeerState state) {
   switch (state) {
     case PeerState::kConnecting: return "connecting";

@@ -20,6 +20,19 @@ using PeerId = uint64_t;
 enum class Direction { kInbound, kOutbound };
 std::string_view ToString(Direction direction);
 
+// Why a connection exists (Bitcoin Core's ConnectionType). Outbound links chosen by the peer
+// database are full-relay or block-relay-only (eclipse resistance: blocks and headers only, no
+// transaction or address relay either way, so they are invisible to transaction-graph and
+// addr-based topology inference); feelers only handshake, to test an address, then close.
+enum class ConnectionType {
+  kInbound,
+  kFullRelay,   // outbound from the address manager: everything relayed
+  kBlockRelay,  // outbound block-relay-only (VERSION relay=false; no tx, no addr)
+  kFeeler,      // outbound, closed right after the handshake
+  kManual,      // --addnode / --connect / addnode RPC
+};
+std::string_view ToString(ConnectionType type);
+
 // Life of one connection.
 //
 //   (dial or accept)
@@ -141,6 +154,7 @@ struct PeerInfo {
   std::string peer_key_fingerprint;  // SHA-256 of the peer's public key (SPKI), hex
   // How we got the link and what the peer asked for in its handshake.
   bool manual = false;      // dialled for --addnode/--connect/addnode RPC
+  ConnectionType connection_type = ConnectionType::kInbound;
   bool relay_txs = true;    // VERSION relay flag (BIP37): false = no transaction inv
   bool wtxid_relay = false;  // both sides sent `wtxidrelay` (BIP339)
   bool addrv2 = false;       // the peer sent `sendaddrv2` (BIP155)

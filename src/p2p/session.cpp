@@ -337,7 +337,9 @@ class Session {
       h_->info.services = version.services;
       h_->info.user_agent = version.user_agent;
       h_->info.start_height = version.start_height;
-      h_->info.relay_txs = version.relay.value_or(true);
+      // A block-relay-only link carries no transactions either way, whatever the peer asked.
+      h_->info.relay_txs = version.relay.value_or(true) &&
+                           h_->connection_type != ConnectionType::kBlockRelay;
     }
     if (auto upgrade = UpgradeToTls()) return upgrade;
     if (step.send_version) SendVersion();
@@ -456,7 +458,7 @@ class Session {
     }
     version.user_agent = options_.user_agent;
     version.start_height = options_.start_height ? options_.start_height() : 0;
-    version.relay = true;
+    version.relay = h_->connection_type != ConnectionType::kBlockRelay;  // BIP37 flag
     Send(version);
   }
 

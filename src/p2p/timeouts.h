@@ -35,6 +35,10 @@ inline constexpr std::chrono::milliseconds kShutdownGrace = 2s;
 // Connection limits.
 inline constexpr size_t kMaxConnections = 125;
 inline constexpr size_t kMaxOutbound = 8;
+// Outbound block-relay-only links beyond the kMaxOutbound full-relay ones (Bitcoin Core's 2).
+inline constexpr size_t kMaxBlockRelayOnly = 2;
+// Mean time between feeler connections (Poisson process, as Core's FEELER_INTERVAL).
+inline constexpr std::chrono::milliseconds kFeelerInterval{120'000};
 inline constexpr size_t kMaxInbound = 117;
 inline constexpr size_t kMaxInboundPerIp = 3;
 

@@ -95,6 +95,7 @@ json PeerToJson(const p2p::PeerInfo& peer) {
   out["lastsend"] = unix_seconds(peer.last_send);  // 0: nothing yet
   out["lastrecv"] = unix_seconds(peer.last_receive);
   out["manual"] = peer.manual;
+  out["connection_type"] = std::string(p2p::ToString(peer.connection_type));  // Core's name
   out["relaytxes"] = peer.relay_txs;
   out["wtxidrelay"] = peer.wtxid_relay;
   out["addrv2"] = peer.addrv2;

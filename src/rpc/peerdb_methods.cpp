@@ -2,6 +2,7 @@
 
 #include "p2p/network_manager.h"
 #include "p2p/peerdb/peer_database.h"
+#include "p2p/peerdb/score_parts.h"
 #include "rpc/dispatcher.h"
 #include "rpc/params.h"
 #include "util/result.h"
@@ -11,8 +12,40 @@ namespace {
 
 using nlohmann::json;
 
+std::string_view TableName(p2p::AddrTable table) {
+  switch (table) {
+    case p2p::AddrTable::kNone: return "none";
+    case p2p::AddrTable::kNew: return "new";
+    case p2p::AddrTable::kTried: return "tried";
+  }
+  return "?";
+}
+
+// The score's parts (score_parts.h): initial + Σ count × weight + residual = score.
+json ScorePartsJson(const p2p::PeerRecord& r) {
+  const auto breakdown = p2p::ExplainScore(r);
+  json parts = json::array();
+  parts.push_back({{"name", "initial"}, {"gossipsub", ""}, {"contribution", breakdown.initial}});
+  for (const auto& part : breakdown.parts) {
+    parts.push_back({{"name", part.name},
+                     {"gossipsub", part.gossipsub},
+                     {"meaning", part.meaning},
+                     {"count", part.count},
+                     {"weight", part.weight},
+                     {"contribution", part.contribution}});
+  }
+  parts.push_back({{"name", "residual"},
+                   {"gossipsub", ""},
+                   {"meaning", "clamping to [0, 100] after each event, stalls (-1, no counter) and "
+                               "manual adjustments"},
+                   {"contribution", breakdown.residual}});
+  return parts;
+}
+
 json RecordJson(const p2p::PeerRecord& r, int64_t now) {
   return {{"address", r.address.ToString()},
+          {"table", TableName(r.table)},
+          {"score_parts", ScorePartsJson(r)},
           {"services", r.services},
           {"score", r.score},
           {"first_seen", r.first_seen},
@@ -25,6 +58,7 @@ json RecordJson(const p2p::PeerRecord& r, int64_t now) {
           {"transactions", r.txs},
           {"invalid_messages", r.invalid},
           {"protocol_violations", r.violations},
+          {"connected_seconds", r.connected_seconds},
           {"banned", r.ban_until > now},
           {"ban_until", r.ban_until},
           {"country", r.country},
@@ -54,7 +88,7 @@ void RegisterInfo(Dispatcher& dispatcher, p2p::PeerDatabase& db) {
       {.name = "getpeerdbinfo",
        .arguments = "",
        .description = "Peer database statistics: peers, good peers, bans in force, average "
-                      "score and the country distribution.",
+                      "score, the address manager's new/tried table sizes and the country distribution.",
        .handler = [&db](const json& params) -> Result<json> {
          Params p(params, {});
          PARTHENON_TRY(p.CheckShape());
@@ -67,6 +101,8 @@ void RegisterInfo(Dispatcher& dispatcher, p2p::PeerDatabase& db) {
                      {"good_peers", stats.good},
                      {"banned", stats.banned},
                      {"average_score", stats.average_score},
+                     {"new_table", stats.new_table},
+                     {"tried_table", stats.tried_table},
                      {"countries", countries}};
        }});
   dispatcher.Register(

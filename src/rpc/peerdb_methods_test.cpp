@@ -57,6 +57,16 @@ TEST_F(PeerDbMethodsTest, InfoAndScore) {
   auto score = Call("getpeerscore", {"10.0.0.1:8333"})["result"];
   EXPECT_DOUBLE_EQ(score["score"].get<double>(), 55.0);
   EXPECT_EQ(score["successes"], 1);
+  // The parts add up to the score: initial 50 + one successful connection (+5).
+  double sum = 0;
+  for (const auto& part : score["score_parts"]) sum += part["contribution"].get<double>();
+  EXPECT_DOUBLE_EQ(sum, 55.0);
+  EXPECT_EQ(score["score_parts"][1]["name"], "time_connected");
+  EXPECT_EQ(score["score_parts"][2]["name"], "successful_connections");
+  EXPECT_EQ(score["score_parts"][2]["gossipsub"], "P1");
+  EXPECT_EQ(score["score_parts"][2]["count"], 1);
+  EXPECT_DOUBLE_EQ(score["score_parts"][2]["contribution"].get<double>(), 5.0);
+  EXPECT_EQ(score["table"], "tried");
   EXPECT_EQ(Call("getpeerscore", {"10.0.0.2"})["result"][0]["invalid_messages"], 1);
   auto unknown = Call("getpeerscore", {"10.0.0.3:1"});
   EXPECT_EQ(unknown["error"]["code"], -5);

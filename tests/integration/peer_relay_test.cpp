@@ -302,5 +302,79 @@ TEST(PeerRelayWireTest, EmptyLocatorGetHeadersReturnsExactlyTheStopHeader) {
   EXPECT_TRUE(OfType<wire::Headers>(*seen).empty());
 }
 
+// ---- Issue 16: block-relay-only links. ----
+
+// Accepts the node's outbound dial on `listener` and completes the handshake; the node's
+// VERSION is returned beside the peer.
+std::pair<std::unique_ptr<RawPeer>, std::optional<wire::Version>> AcceptOutbound(
+    RawListener& listener, uint64_t nonce) {
+  auto raw = listener.Accept();
+  if (!raw) return {nullptr, std::nullopt};
+  auto version = raw->ReadUntil<wire::Version>();
+  if (!version || !raw->Send(VersionOf(nonce)) || !raw->Send(wire::Verack{}) ||
+      !raw->ReadUntil<wire::Verack>()) {
+    return {nullptr, std::nullopt};
+  }
+  return {std::move(raw), version};
+}
+
+// An outbound block-relay-only link says relay=0 in VERSION and gets blocks but no transaction
+// inv, no addr/addrv2 and no getaddr, and the addr it sends is ignored; the full-relay link
+// beside it gets the transaction and the gossip.
+TEST(PeerRelayWireTest, BlockRelayOnlyPeerGetsNoTransactionsOrAddresses) {
+  RawListener full_listener("127.91.20.2");
+  RawListener block_listener("127.91.21.2");
+  const auto full_address = *wire::NetAddress::Parse(full_listener.ip(), full_listener.port());
+  const auto block_address = *wire::NetAddress::Parse(block_listener.ip(), block_listener.port());
+  PolicyNode a("127.91.20.1", FastSyncOptions(), [&](NetworkManager::Options& options) {
+    options.max_outbound = 1;
+    options.max_block_relay = 1;
+    options.outbound_poll_interval = 20ms;
+    // Full-relay first, then block-relay-only (NetworkManager's order): one address each.
+    options.address_source = [=](const std::vector<wire::NetAddress>& current)
+        -> std::optional<wire::NetAddress> {
+      for (const auto& candidate : {full_address, block_address}) {
+        if (std::find(current.begin(), current.end(), candidate) == current.end()) return candidate;
+      }
+      return std::nullopt;
+    };
+  });
+  a.Start();
+  MineBlocks(a.node(), 101);
+  auto [full, full_version] = AcceptOutbound(full_listener, 0x2001);
+  auto [block, block_version] = AcceptOutbound(block_listener, 0x2002);
+  ASSERT_TRUE(full && block);
+  EXPECT_NE(full_version->relay, std::optional<bool>(false));
+  EXPECT_EQ(block_version->relay, std::optional<bool>(false));
+  ASSERT_TRUE(Joined(*full) && Joined(*block));
+  // Transactions: announced on the full-relay link only.
+  ExpectAnnouncedOnlyTo(a, SpendCoin(CoinbaseAt(a.node(), 1), 1000), *full, *block);
+  // Addresses: fresh gossip from an inbound peer is relayed to the full-relay link only.
+  RawPeer gossip("127.91.22.2", a.ip(), a.port());
+  ASSERT_TRUE(HandshakeWith(gossip, VersionOf(0x2003)));
+  const auto now = static_cast<uint32_t>(util::RealClock().UnixSeconds());
+  const auto gossiped = *wire::NetAddress::Parse("127.91.23.5", 18444);
+  ASSERT_TRUE(gossip.Send(wire::Addr{{{now, {wire::kNodeNetwork, gossiped}}}}));
+  const auto relayed = full->ReadUntil<wire::Addr>();
+  ASSERT_TRUE(relayed);
+  EXPECT_EQ(relayed->entries.at(0).service.address, gossiped);
+  // The block-relay-only peer's addr is ignored.
+  const auto ignored = *wire::NetAddress::Parse("127.91.24.5", 18444);
+  ASSERT_TRUE(block->Send(wire::Addr{{{now, {wire::kNodeNetwork, ignored}}}}));
+  auto seen = ReadUntilPong(*block, 0x2004);
+  ASSERT_TRUE(seen);
+  EXPECT_TRUE(TxInvItems(*seen).empty());
+  EXPECT_TRUE(OfType<wire::Addr>(*seen).empty());
+  EXPECT_TRUE(OfType<wire::AddrV2>(*seen).empty());
+  EXPECT_TRUE(OfType<wire::GetAddr>(*seen).empty());
+  EXPECT_FALSE(a.db().GetPeer(ignored));
+  EXPECT_TRUE(a.db().GetPeer(gossiped));
+  // Blocks still flow on it: a new block is announced (headers or inv) to both.
+  a.node().Mine(chain::testing::PayTo(TestKey()));
+  auto after = ReadUntilPong(*block, 0x2005);
+  ASSERT_TRUE(after);
+  EXPECT_FALSE(OfType<wire::Headers>(*after).empty() && OfType<wire::Inv>(*after).empty());
+}
+
 }  // namespace
 }  // namespace parthenon::p2p::test

@@ -341,5 +341,114 @@ TEST(PeerDbIntegrationTest, PeersAreGeolocatedOnConnect) {
   std::filesystem::remove(path);
 }
 
+// ---- Eclipse resistance (issue 16): anchors and feelers. ----
+namespace eclipse {
+
+wire::NetAddress Listening(TestNode& node) { return *wire::NetAddress::Parse(node.ip(), node.port()); }
+
+std::vector<PeerInfo> ConnectedOfType(NetworkManager& net, ConnectionType type) {
+  std::vector<PeerInfo> out;
+  for (auto& peer : net.GetPeers()) {
+    if (peer.state == PeerState::kConnected && peer.connection_type == type) out.push_back(peer);
+  }
+  return out;
+}
+
+std::filesystem::path AnchorsPath() {
+  return std::filesystem::temp_directory_path() /
+         ("peerdb-anchors-" + std::to_string(::getpid()) + ".dat");
+}
+
+}  // namespace eclipse
+
+// The block-relay-only peers at a clean shutdown are dialled first at the next start, from the
+// anchors file alone (the restarted node's database is empty of them), and the file is gone.
+TEST(PeerDbIntegrationTest, AnchorsSurviveRestartAndAreDialledFirst) {
+  using namespace eclipse;
+  TestNode b(TestOptions("127.40.0.1"));
+  TestNode c(TestOptions("127.41.0.1"));
+  TestNode d(TestOptions("127.42.0.1"));
+  TestNode e(TestOptions("127.43.0.1"));
+  for (auto* node : {&b, &c, &d, &e}) node->Start();
+  const auto anchors_file = AnchorsPath();
+  std::filesystem::remove(anchors_file);
+  const auto tweak = [&](NetworkManager::Options& options, Discovery::Options&) {
+    options.max_outbound = 1;
+    options.max_block_relay = 2;
+    options.anchors_file = anchors_file;
+  };
+  std::set<wire::NetAddress> block_relay;
+  {
+    PeerDbNode a("127.44.0.1", true, tweak);
+    for (auto* node : {&b, &c, &d}) a.db().AddPeer(Listening(*node), wire::kNodeNetwork, 1);
+    a.Start();
+    ASSERT_TRUE(WaitUntil([&] {
+      return ConnectedOfType(a.net(), ConnectionType::kBlockRelay).size() == 2 &&
+             ConnectedOfType(a.net(), ConnectionType::kFullRelay).size() == 1;
+    }));
+    for (const auto& peer : ConnectedOfType(a.net(), ConnectionType::kBlockRelay)) {
+      block_relay.insert(peer.address);
+    }
+  }  // clean shutdown: Stop() writes the anchors
+  ASSERT_TRUE(std::filesystem::exists(anchors_file));
+  PeerDbNode restarted("127.44.0.1", true, tweak);
+  restarted.db().AddPeer(Listening(e), wire::kNodeNetwork, 1);  // the only address it knows
+  restarted.Start();
+  EXPECT_FALSE(std::filesystem::exists(anchors_file));  // read once, then deleted
+  ASSERT_TRUE(WaitUntil([&] {
+    return ConnectedOfType(restarted.net(), ConnectionType::kBlockRelay).size() == 2 &&
+           ConnectedOfType(restarted.net(), ConnectionType::kFullRelay).size() == 1;
+  }));
+  std::set<wire::NetAddress> anchors;
+  PeerId last_anchor = 0;
+  for (const auto& peer : ConnectedOfType(restarted.net(), ConnectionType::kBlockRelay)) {
+    anchors.insert(peer.address);
+    last_anchor = std::max(last_anchor, peer.id);
+  }
+  EXPECT_EQ(anchors, block_relay);
+  const auto full = ConnectedOfType(restarted.net(), ConnectionType::kFullRelay);
+  EXPECT_EQ(full.at(0).address, Listening(e));
+  EXPECT_GT(full.at(0).id, last_anchor) << "the anchors were dialled before the full-relay slot";
+}
+
+// With the outbound slots full, feelers connect to addresses of the new table, complete the
+// handshake, move the address to tried and disconnect.
+TEST(PeerDbIntegrationTest, FeelersPromoteNewAddressesToTried) {
+  using namespace eclipse;
+  TestNode b(TestOptions("127.45.0.1"));
+  TestNode c(TestOptions("127.46.0.1"));
+  TestNode d(TestOptions("127.47.0.1"));
+  for (auto* node : {&b, &c, &d}) node->Start();
+  PeerDbNode a("127.48.0.1", true, [](NetworkManager::Options& options, Discovery::Options&) {
+    options.max_outbound = 1;
+    options.max_block_relay = 0;
+    options.feeler_interval = 100ms;
+  });
+  for (auto* node : {&b, &c, &d}) {
+    a.db().AddPeer(Listening(*node), wire::kNodeNetwork, 1);
+    ASSERT_EQ(a.db().TableOf(Listening(*node)), AddrTable::kNew);
+  }
+  a.Start();
+  TestNode* const targets[] = {&b, &c, &d};
+  ASSERT_TRUE(WaitUntil([&] {
+    return std::all_of(std::begin(targets), std::end(targets), [&](TestNode* node) {
+      return a.db().TableOf(Listening(*node)) == AddrTable::kTried;
+    });
+  }));
+  // One full-relay link stays; the two other addresses were reached by feelers, which closed.
+  ASSERT_TRUE(WaitUntil([&] {
+    return a.Connected(Direction::kOutbound) == 1 &&
+           ConnectedOfType(a.net(), ConnectionType::kFeeler).empty();
+  }));
+  EXPECT_EQ(ConnectedOfType(a.net(), ConnectionType::kFullRelay).size(), 1u);
+  size_t feeler_disconnects = 0;
+  for (auto* node : {&b, &c, &d}) {
+    for (const auto& info : node->Disconnected()) {
+      feeler_disconnects += info.direction == Direction::kInbound;
+    }
+  }
+  EXPECT_GE(feeler_disconnects, 2u);
+}
+
 }  // namespace
 }  // namespace parthenon::p2p::test

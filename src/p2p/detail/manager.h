@@ -45,11 +45,14 @@ struct Ending {
 struct PeerHandle {
   PeerHandle(PeerId id_in, Direction direction_in, const wire::NetAddress& address_in,
              Strand strand_in, size_t max_queue_bytes, size_t max_queue_messages,
-             bool manual_in = false)
+             bool manual_in = false, ConnectionType type_in = ConnectionType::kFullRelay)
       : id(id_in),
         direction(direction_in),
         address(address_in),
         manual(manual_in),
+        connection_type(direction_in == Direction::kInbound ? ConnectionType::kInbound
+                        : manual_in                         ? ConnectionType::kManual
+                                                            : type_in),
         strand(std::move(strand_in)),
         writer_wake(strand),
         watchdog_wake(strand),
@@ -59,6 +62,7 @@ struct PeerHandle {
     info.address = address;
     info.direction = direction;
     info.manual = manual;
+    info.connection_type = connection_type;
   }
 
   PeerInfo Snapshot() const EXCLUDES(mutex);
@@ -68,6 +72,7 @@ struct PeerHandle {
   const Direction direction;
   const wire::NetAddress address;
   const bool manual;  // an --addnode/--connect/addnode RPC target: never discouraged or banned
+  const ConnectionType connection_type;
   const Strand strand;
 
   // Confined to `strand`. Cancelling one wakes its waiter (the writer: "queue not empty"; the
@@ -213,7 +218,12 @@ class NetworkManager::Impl {
   bool ConnectedTo(const wire::NetAddress& address) const REQUIRES(mutex_);
   // Peer-database hooks (Options::address_source, Options::inbound_eviction).
   asio::awaitable<void> OutboundLoop();
-  void DialOnce(const wire::NetAddress& address) EXCLUDES(mutex_);
+  // The next automatic dial (anchor, full-relay, block-relay-only or feeler), or nullopt.
+  // Runs on the outbound strand.
+  std::optional<std::pair<wire::NetAddress, ConnectionType>> NextDial() EXCLUDES(mutex_);
+  void DialOnce(const wire::NetAddress& address, ConnectionType type) EXCLUDES(mutex_);
+  // Stop(): the connected block-relay-only peers to Options::anchors_file.
+  void SaveAnchors() EXCLUDES(mutex_);
   bool EvictInbound() EXCLUDES(mutex_);
 
   // Constant after construction.
@@ -229,6 +239,10 @@ class NetworkManager::Impl {
   std::vector<std::unique_ptr<detail::tcp::acceptor>> acceptors_;  // Start/Stop; then strand
   std::vector<uint16_t> listen_ports_;                     // constant after Start
   std::optional<asio::steady_timer> outbound_timer_;       // Start/Stop; then its strand
+  // Confined to the outbound strand (after Start): anchors still to dial, next feeler time.
+  std::vector<wire::NetAddress> anchors_;
+  std::chrono::steady_clock::time_point next_feeler_{};
+  std::mt19937_64 feeler_rng_{std::random_device{}()};
   util::LogRateLimiter log_limiter_{20, 100};
   util::LogRateLimiter lifecycle_log_limiter_{20, 200};
   // "accept failed" (out of descriptors) repeats every 100 ms while the condition lasts.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "p2p/peerdb/netgroup.h"
 #include "util/logging.h"
@@ -73,6 +74,9 @@ void Discovery::Install(NetworkManager::Options& options) {
   };
   options.inbound_eviction = [this](const std::vector<PeerInfo>& inbound) {
     return ChooseEvictionVictim(inbound);
+  };
+  options.feeler_source = [this](const std::vector<wire::NetAddress>& current) {
+    return NextFeeler(current);
   };
 }
 
@@ -167,9 +171,10 @@ void Discovery::OnPeerConnected(const PeerInfo& info) {
                            transport::TokenBucket(options_.addr_rate_per_second,
                                                   options_.addr_burst,
                                                   options_.clock->SteadyNow()),
-                           info.addrv2});
+                           info.addrv2, info.connection_type});
     local = local_address_;
   }
+  const bool relays_addresses = Relays(info.connection_type);
   if (info.direction == Direction::kOutbound) {
     db_.RecordSuccessfulConnection(canonical);
     if (info.services) db_.AddPeer(canonical, info.services);
@@ -182,7 +187,7 @@ void Discovery::OnPeerConnected(const PeerInfo& info) {
                              geo->isp);
     }
   }
-  if (!net_) return;
+  if (!net_ || !relays_addresses) return;
   if (info.direction == Direction::kOutbound) (void)net_->Send(info.id, wire::GetAddr{});
   if (local) {
     SendAddresses(info.id, info.addrv2,
@@ -192,9 +197,16 @@ void Discovery::OnPeerConnected(const PeerInfo& info) {
 }
 
 void Discovery::OnPeerDisconnected(const PeerInfo& info) {
+  std::optional<wire::NetAddress> record;
   {
     util::MutexLock lock(mutex_);
+    if (auto it = peers_.find(info.id); it != peers_.end()) record = it->second.address;
     peers_.erase(info.id);
+  }
+  if (record && info.connected_since != std::chrono::system_clock::time_point{}) {
+    const auto lasted = std::chrono::duration_cast<std::chrono::seconds>(options_.clock->Now() -
+                                                                         info.connected_since);
+    if (lasted.count() > 0) db_.RecordConnectedTime(*record, static_cast<uint64_t>(lasted.count()));
   }
   if (info.direction != Direction::kOutbound) return;
   switch (info.disconnect_reason) {
@@ -259,9 +271,9 @@ void Discovery::HandleAddr(PeerId id, const wire::Addr& addr) {
   {
     util::MutexLock lock(mutex_);
     auto it = peers_.find(id);
-    if (it == peers_.end()) return;
+    if (it == peers_.end() || !it->second.RelaysAddresses()) return;  // ignored (Core)
     remote = it->second.remote;
-    source_group = NetGroup(remote);
+    source_group = db_.GroupOf(remote);
     local = local_address_;
     // Rate limit: entries beyond the peer's budget are dropped (Bitcoin Core's 0.1/s, 1000 burst).
     auto& budget = it->second.addr_budget;
@@ -294,6 +306,7 @@ void Discovery::HandleGetAddr(PeerId id) {
     util::MutexLock lock(mutex_);
     auto it = peers_.find(id);
     if (it == peers_.end() || it->second.answered_getaddr) return;  // once per connection
+    if (!it->second.RelaysAddresses()) return;
     it->second.answered_getaddr = true;
   }
   bool v2 = false;
@@ -332,7 +345,7 @@ void Discovery::Relay(PeerId from, const std::vector<wire::AddrEntry>& entries) 
   {
     util::MutexLock lock(mutex_);
     for (const auto& [id, state] : peers_) {
-      if (id != from) targets.emplace_back(id, state.addrv2);
+      if (id != from && state.RelaysAddresses()) targets.emplace_back(id, state.addrv2);
     }
     rotation = relay_counter_++;
   }
@@ -345,38 +358,72 @@ void Discovery::Relay(PeerId from, const std::vector<wire::AddrEntry>& entries) 
   }
 }
 
-std::optional<wire::NetAddress> Discovery::NextOutbound(
-    const std::vector<wire::NetAddress>& current) {
+std::vector<OutboundPeer> Discovery::Current(const std::vector<wire::NetAddress>& current) const {
   std::vector<OutboundPeer> peers;
   for (const auto& address : current) {
-    OutboundPeer peer{address, {}, {}};
+    OutboundPeer peer{address, {}, {}, db_.GroupOf(address)};
     if (auto record = db_.GetPeer(address)) {
       peer.country = record->country;
       peer.source_group = record->source_group;
     }
     peers.push_back(std::move(peer));
   }
+  return peers;
+}
+
+std::vector<OutboundCandidate> Discovery::Candidates(const std::vector<wire::NetAddress>& addresses,
+                                                     int64_t now) const {
+  std::vector<OutboundCandidate> candidates;
+  candidates.reserve(addresses.size());
+  for (const auto& address : addresses) {
+    const auto r = db_.GetPeer(address);
+    if (!r || db_.IsBanned(address) || r->wrong_chain_until > now) continue;
+    if (!InScope(address, options_.scope)) continue;
+    candidates.push_back({address, r->score, r->country, r->source_group, r->last_attempt,
+                          db_.GroupOf(address)});
+  }
+  return candidates;
+}
+
+std::optional<wire::NetAddress> Discovery::NextOutbound(
+    const std::vector<wire::NetAddress>& current) {
   SelectionRules rules = options_.selection;
   rules.now = options_.clock->UnixSeconds();
-  const auto pick = [&](const std::vector<PeerRecord>& records) {
-    std::vector<OutboundCandidate> candidates;
-    candidates.reserve(records.size());
-    for (const auto& r : records) {
-      if (db_.IsBanned(r.address) || r.wrong_chain_until > rules.now) continue;
-      if (!InScope(r.address, options_.scope)) continue;
-      candidates.push_back({r.address, r.score, r.country, r.source_group, r.last_attempt});
-    }
-    return SelectOutbound(candidates, peers, rules);
-  };
-  // Good peers first; then anyone not banned (a young database has few good peers).
-  auto next = pick(db_.GetGoodPeers(std::numeric_limits<size_t>::max()));
-  if (!next) next = pick(db_.GetPeers(std::numeric_limits<size_t>::max()));
+  const auto peers = Current(current);
+  // Draws with Core's tried/new bias, then the score and diversity rules among them; a second,
+  // larger draw when the first yields nothing dialable (a young or mostly-connected table).
+  std::optional<wire::NetAddress> next;
+  for (size_t draws : {kDrawsPerSelection, kDrawsPerSelection * 16}) {
+    next = SelectOutbound(Candidates(db_.DrawAddresses(draws, false), rules.now), peers, rules);
+    if (next) break;
+  }
   if (!next) {
     QueryDNSSeedsIfNeeded();
     return std::nullopt;
   }
   db_.RecordConnectionAttempt(*next);
   return next;
+}
+
+std::optional<wire::NetAddress> Discovery::NextFeeler(const std::vector<wire::NetAddress>& current) {
+  db_.ResolveCollisions();
+  SelectionRules rules = options_.selection;
+  rules.now = options_.clock->UnixSeconds();
+  rules.max_per_source_group = std::numeric_limits<size_t>::max();  // a feeler is no slot
+  std::vector<wire::NetAddress> draws;
+  if (auto occupant = db_.CollisionToTest()) draws.push_back(*occupant);
+  const auto fresh = db_.DrawAddresses(kDrawsPerSelection, /*new_only=*/true);
+  draws.insert(draws.end(), fresh.begin(), fresh.end());
+  std::vector<OutboundPeer> peers;  // only "not connected" matters: no group rule for feelers
+  for (const auto& address : current) peers.push_back({address, {}, {}, address.ToString()});
+  for (auto& candidate : Candidates(draws, rules.now)) {
+    const OutboundCandidate one[] = {std::move(candidate)};
+    if (auto pick = SelectOutbound(one, peers, rules)) {
+      db_.RecordConnectionAttempt(*pick);
+      return pick;
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<PeerId> Discovery::ChooseEvictionVictim(const std::vector<PeerInfo>& inbound) {

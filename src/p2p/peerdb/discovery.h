@@ -103,8 +103,16 @@ class Discovery {
   bool OnMessage(PeerId id, const wire::Message& message) EXCLUDES(mutex_);
 
   // The hooks Install() sets.
+  // Outbound choice: addresses drawn from the address manager's tables (Core's tried/new bias),
+  // then SelectOutbound's score and diversity rules over them.
   std::optional<wire::NetAddress> NextOutbound(const std::vector<wire::NetAddress>& current)
       EXCLUDES(mutex_);
+  // Feeler choice: the tried occupant of a tried-table collision (test-before-evict), else an
+  // address of the new table, neither connected, banned, out of scope nor attempted recently.
+  std::optional<wire::NetAddress> NextFeeler(const std::vector<wire::NetAddress>& current)
+      EXCLUDES(mutex_);
+  // Addresses drawn from the tables per selection (more draws: the score rules weigh more).
+  static constexpr size_t kDrawsPerSelection = 32;
   std::optional<PeerId> ChooseEvictionVictim(const std::vector<PeerInfo>& inbound)
       EXCLUDES(mutex_);
 
@@ -116,7 +124,17 @@ class Discovery {
     bool answered_getaddr = false;
     transport::TokenBucket addr_budget;
     bool addrv2 = false;  // it sent sendaddrv2: our addresses go to it as addrv2
+    ConnectionType type = ConnectionType::kInbound;
+    bool RelaysAddresses() const { return Relays(type); }
   };
+  // Block-relay-only links and feelers take part in no address relay (Core).
+  static bool Relays(ConnectionType type) {
+    return type != ConnectionType::kBlockRelay && type != ConnectionType::kFeeler;
+  }
+  // Candidates for SelectOutbound from `addresses` (banned, wrong-chain, out-of-scope dropped).
+  std::vector<OutboundCandidate> Candidates(const std::vector<wire::NetAddress>& addresses,
+                                            int64_t now) const;
+  std::vector<OutboundPeer> Current(const std::vector<wire::NetAddress>& current) const;
   void HandleAddr(PeerId id, const wire::Addr& addr) EXCLUDES(mutex_);
   void HandleGetAddr(PeerId id) EXCLUDES(mutex_);
   void Relay(PeerId from, const std::vector<wire::AddrEntry>& entries) EXCLUDES(mutex_);

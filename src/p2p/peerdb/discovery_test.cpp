@@ -185,5 +185,29 @@ TEST(DiscoveryDnsTest, NoSeedsMeansNoQuery) {
   EXPECT_EQ(db.GetPeerCount(), 0u);
 }
 
+// Connection time is summed per record (getpeerscore's time_connected, gossipsub's P1), and
+// block-relay-only links take part in no address relay: their addr is ignored.
+TEST(DiscoveryTest, RecordsConnectedTimeAndIgnoresAddrFromBlockRelayLinks) {
+  util::ManualClock clock;
+  PeerDatabase db({.clock = &clock});
+  Discovery discovery(db, {.scope = AddressScope::kLocal, .clock = &clock});
+  PeerInfo peer;
+  peer.id = 7;
+  peer.address = *wire::NetAddress::Parse("10.5.0.1", 18444);
+  peer.direction = Direction::kOutbound;
+  peer.connection_type = ConnectionType::kBlockRelay;
+  peer.connected_since = clock.Now();
+  discovery.OnPeerConnected(peer);
+  const auto gossiped = *wire::NetAddress::Parse("10.6.0.1", 18444);
+  discovery.OnMessage(7, wire::Addr{{{static_cast<uint32_t>(clock.UnixSeconds()),
+                                      {wire::kNodeNetwork, gossiped}}}});
+  EXPECT_FALSE(db.GetPeer(gossiped));
+  clock.Advance(100s);
+  peer.disconnect_reason = DisconnectReason::kPeerClosed;
+  discovery.OnPeerDisconnected(peer);
+  EXPECT_EQ(db.GetPeer(peer.address)->connected_seconds, 100u);
+  EXPECT_EQ(db.TableOf(peer.address), AddrTable::kTried);  // the handshake succeeded
+}
+
 }  // namespace
 }  // namespace parthenon::p2p

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <numeric>
+#include <random>
 #include <type_traits>
 
+#include "p2p/peerdb/netgroup.h"
 #include "util/logging.h"
 
 namespace parthenon::p2p {
@@ -17,6 +19,18 @@ spdlog::logger& Log() { return util::Log(util::LogCategory::kPeerDb); }
 bool Better(const PeerRecord& a, const PeerRecord& b) {
   if (a.score != b.score) return a.score > b.score;
   return a.address < b.address;
+}
+
+AddrMan::Secret RandomSecret() {
+  std::random_device device;
+  AddrMan::Secret secret;
+  for (auto& b : secret) b = static_cast<std::byte>(device() & 0xFF);
+  return secret;
+}
+
+AddrMan::GroupFn GroupingOf(const PeerDatabase::Options& options) {
+  if (options.group) return options.group;
+  return [](const wire::NetAddress& address) { return NetGroup(address); };
 }
 
 }  // namespace
@@ -33,7 +47,10 @@ std::string_view ToString(PeerDbError error) {
 }
 
 PeerDatabase::PeerDatabase() : PeerDatabase(Options{}) {}
-PeerDatabase::PeerDatabase(Options options) : options_(std::move(options)) {}
+PeerDatabase::PeerDatabase(Options options)
+    : options_(std::move(options)),
+      rng_(options_.rng_seed.value_or(std::random_device{}())),
+      addrman_(std::make_unique<AddrMan>(RandomSecret(), GroupingOf(options_))) {}
 PeerDatabase::~PeerDatabase() { Close(); }
 
 PeerDbResult<void> PeerDatabase::Open(storage::ColumnHandle peers, storage::ColumnHandle bans) {
@@ -42,7 +59,8 @@ PeerDbResult<void> PeerDatabase::Open(storage::ColumnHandle peers, storage::Colu
   std::vector<PeerRecord> loaded_records;
   std::vector<BanEntry> loaded_bans;
   size_t bad = 0;
-  auto scanned = peers.Scan({}, [&](util::ByteSpan, util::ByteSpan value) {
+  auto scanned = peers.Scan({}, [&](util::ByteSpan key, util::ByteSpan value) {
+    if (key.size() == kSecretKey.size()) return true;  // the address manager's secret
     if (auto record = DecodePeerRecord(value)) {
       loaded_records.push_back(std::move(*record));
     } else {
@@ -82,8 +100,10 @@ PeerDbResult<void> PeerDatabase::Open(storage::ColumnHandle peers, storage::Colu
   peers_column_.emplace(peers);
   bans_column_.emplace(bans);
   const size_t pruned = PruneLocked();
-  Log().info("peer database: {} peers, {} bans loaded ({} pruned)", records_.size(),
-             bans_.size(), pruned);
+  RebuildTables();
+  Log().info("peer database: {} peers ({} new, {} tried), {} bans loaded ({} pruned)",
+             records_.size(), addrman_->NewCount(), addrman_->TriedCount(), bans_.size(),
+             pruned);
   return {};
 }
 
@@ -111,7 +131,90 @@ void PeerDatabase::Close() {
   by_score_.clear();
   by_country_.clear();
   bans_.clear();
+  addrman_ = std::make_unique<AddrMan>(RandomSecret(), GroupingOf(options_));
   own_db_.reset();
+}
+
+void PeerDatabase::RebuildTables() {
+  AddrMan::Secret secret{};
+  bool have_secret = false;
+  if (auto stored = peers_column_->Get(util::AsBytes(kSecretKey));
+      stored && *stored && (*stored)->size() == secret.size()) {
+    std::copy((*stored)->begin(), (*stored)->end(), secret.begin());
+    have_secret = true;
+  }
+  if (!have_secret) {
+    secret = RandomSecret();
+    if (auto put = peers_column_->Put(util::AsBytes(kSecretKey), secret); !put) {
+      Log().error("address manager secret write failed: {}", put.error().Message());
+    }
+  }
+  addrman_ = std::make_unique<AddrMan>(secret, GroupingOf(options_));
+  // Tried first (they claim their slots before new entries can), then new, then records
+  // written before the tables existed (version 2) as new entries.
+  for (AddrTable pass : {AddrTable::kTried, AddrTable::kNew, AddrTable::kNone}) {
+    for (const auto& [address, r] : records_) {
+      if (r.table != pass || address.port() == 0) continue;
+      AddrMan::Entry entry;
+      entry.source_group = r.source_group;
+      entry.last_seen = r.last_seen;
+      entry.last_try = r.last_attempt;
+      entry.last_success = r.last_success;
+      entry.attempts = r.successes == 0 ? static_cast<uint32_t>(std::min<uint64_t>(r.failures, 8)) : 0;
+      addrman_->Restore(address, entry, pass == AddrTable::kTried);
+    }
+  }
+  (void)addrman_->TakeChanged();
+  for (auto& [address, r] : records_) {
+    const AddrTable table = addrman_->TableOf(address);
+    if (r.table == table) continue;
+    r.table = table;
+    Persist(r);
+  }
+}
+
+void PeerDatabase::SyncTables() {
+  for (const auto& address : addrman_->TakeChanged()) {
+    auto it = records_.find(address);
+    if (it == records_.end()) continue;
+    const AddrTable table = addrman_->TableOf(address);
+    if (it->second.table == table) continue;
+    it->second.table = table;
+    Persist(it->second);
+  }
+}
+
+std::string PeerDatabase::GroupOf(const wire::NetAddress& address) const {
+  return options_.group ? options_.group(address) : NetGroup(address);
+}
+
+std::vector<wire::NetAddress> PeerDatabase::DrawAddresses(size_t draws, bool new_only) {
+  util::MutexLock lock(mutex_);
+  std::vector<wire::NetAddress> out;
+  const int64_t now = Now();
+  for (size_t i = 0; i < draws; ++i) {
+    auto pick = addrman_->Select(new_only, now, rng_);
+    if (!pick) break;
+    if (std::find(out.begin(), out.end(), *pick) == out.end()) out.push_back(*pick);
+  }
+  return out;
+}
+
+std::optional<wire::NetAddress> PeerDatabase::CollisionToTest() {
+  util::MutexLock lock(mutex_);
+  return addrman_->CollisionToTest(rng_);
+}
+
+size_t PeerDatabase::ResolveCollisions() {
+  util::MutexLock lock(mutex_);
+  const size_t settled = addrman_->ResolveCollisions(Now());
+  SyncTables();
+  return settled;
+}
+
+AddrTable PeerDatabase::TableOf(const wire::NetAddress& address) const {
+  util::MutexLock lock(mutex_);
+  return addrman_->TableOf(address);
 }
 
 void PeerDatabase::Index(const PeerRecord& record) {
@@ -159,6 +262,8 @@ void PeerDatabase::Erase(const wire::NetAddress& address) {
   if (it == records_.end()) return;
   Unindex(it->second);
   records_.erase(it);
+  addrman_->Remove(address);
+  (void)addrman_->TakeChanged();
   if (!peers_column_) return;
   if (auto del = peers_column_->Delete(PeerKey(address), /*sync=*/false); !del) {
     LogWriteFailure("peer record delete", del.error());
@@ -247,6 +352,8 @@ bool PeerDatabase::AddPeer(const wire::NetAddress& address, uint64_t services, i
     const bool changed = (r.services | services) != r.services || seen > r.last_seen;
     r.services |= services;
     r.last_seen = std::max(r.last_seen, std::min(seen, Now()));
+    if (address.port() != 0) addrman_->Add(address, source_group, r.last_seen, Now(), rng_);
+    SyncTables();
     if (changed) Persist(r);
     return false;
   }
@@ -254,7 +361,10 @@ bool PeerDatabase::AddPeer(const wire::NetAddress& address, uint64_t services, i
   r.services = services;
   r.last_seen = std::min(seen, Now());
   r.source_group = source_group;
+  if (address.port() != 0) addrman_->Add(address, source_group, r.last_seen, Now(), rng_);
+  r.table = addrman_->TableOf(address);
   Persist(r);
+  SyncTables();
   return true;
 }
 
@@ -276,18 +386,35 @@ double PeerDatabase::Event(const wire::NetAddress& address, const Mutate& mutate
 }
 
 double PeerDatabase::RecordConnectionAttempt(const wire::NetAddress& address) {
+  {
+    util::MutexLock lock(mutex_);
+    addrman_->Attempt(address, Now());
+  }
   return Event(address, [&](PeerRecord& r) {
     ++r.attempts;
     r.last_attempt = Now();
   });
 }
 
+// An outbound connection completed its handshake: the address moves to tried.
 double PeerDatabase::RecordSuccessfulConnection(const wire::NetAddress& address) {
-  return Event(address, [&](PeerRecord& r) {
+  const double score = Event(address, [&](PeerRecord& r) {
     ++r.successes;
     r.last_success = r.last_seen = Now();
     r.score += ScoreTable::kSuccessfulConnection;
   });
+  util::MutexLock lock(mutex_);
+  if (address.port() == 0) return score;
+  if (addrman_->TableOf(address) == AddrTable::kNone) {
+    addrman_->Add(address, {}, Now(), Now(), rng_);  // dialled from config, RPC or an anchor
+  }
+  (void)addrman_->Good(address, Now());
+  SyncTables();
+  return score;
+}
+
+void PeerDatabase::RecordConnectedTime(const wire::NetAddress& address, uint64_t seconds) {
+  (void)Event(address, [&](PeerRecord& r) { r.connected_seconds += seconds; });
 }
 
 double PeerDatabase::RecordFailedConnection(const wire::NetAddress& address) {
@@ -483,6 +610,8 @@ PeerDatabase::Stats PeerDatabase::GetStats() const {
     stats.good += GoodLocked(r, now);
   }
   stats.average_score = records_.empty() ? 0 : total / static_cast<double>(records_.size());
+  stats.new_table = addrman_->NewCount();
+  stats.tried_table = addrman_->TriedCount();
   for (const auto& [subnet, ban] : bans_) stats.banned += ban.ban_until > now;
   return stats;
 }

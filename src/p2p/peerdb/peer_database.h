@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "p2p/peerdb/addrman.h"
 #include "p2p/peerdb/peer_record.h"
 #include "p2p/peerdb/subnet.h"
 #include "storage/database.h"
@@ -72,13 +73,24 @@ class PeerDatabase {
     std::chrono::seconds wrong_chain_backoff{7 * 24 * 3600};
     // Ban entries kept at most; at the cap the one expiring first is dropped for a new one.
     size_t max_bans = 50'000;
+    // The address manager's grouping (GroupOf); empty: NetGroup (/16, /32). The node passes
+    // the AS from --asmap or --geoip-db ASN data, falling back to NetGroup.
+    AddrMan::GroupFn group;
+    // Seed of the table randomness (selection draws, slot multiplicity); nullopt: random.
+    // The bucket secret is separate: persisted with the records (kSecretKey).
+    std::optional<uint64_t> rng_seed;
   };
+  // The `peers` key holding the address manager's per-node secret (never 18 bytes long, so it
+  // cannot collide with a record key).
+  static constexpr std::string_view kSecretKey = "addrman-secret";
 
   struct Stats {
     size_t peers = 0;
     size_t banned = 0;        // ban entries in force (IPs and subnets)
     size_t good = 0;          // not banned, score >= threshold
     double average_score = 0;
+    size_t new_table = 0;     // addresses in the address manager's new table
+    size_t tried_table = 0;   // ... and in its tried table
   };
 
   PeerDatabase();
@@ -114,6 +126,8 @@ class PeerDatabase {
   double RecordProtocolViolation(const wire::NetAddress& address) EXCLUDES(mutex_);
   // A request the peer did not answer in time: ScoreTable::kStall (no violation).
   double RecordStall(const wire::NetAddress& address) EXCLUDES(mutex_);
+  // A connection with it lasted `seconds` (added to connected_seconds; no score change).
+  void RecordConnectedTime(const wire::NetAddress& address, uint64_t seconds) EXCLUDES(mutex_);
   // The peer follows another chain: not selected for outbound links for wrong_chain_backoff.
   void RecordWrongChain(const wire::NetAddress& address) EXCLUDES(mutex_);
   // True while a wrong-chain mark is in force for this exact address.
@@ -184,6 +198,18 @@ class PeerDatabase {
   // Merges the file: an address's record is replaced by the file's. Returns lines loaded.
   [[nodiscard]] PeerDbResult<size_t> ImportTsv(const std::filesystem::path& path) EXCLUDES(mutex_);
 
+  // ---- Address manager (addrman.h) ----
+  // The group the tables and outbound diversity use for `address`. Thread-safe, lock-free.
+  std::string GroupOf(const wire::NetAddress& address) const;
+  // `draws` addresses drawn from the tables with Core's tried/new bias (new only if
+  // `new_only`); duplicates removed. Empty when the tables are.
+  std::vector<wire::NetAddress> DrawAddresses(size_t draws, bool new_only) EXCLUDES(mutex_);
+  // For a feeler: the tried occupant of a queued collision, if any.
+  std::optional<wire::NetAddress> CollisionToTest() EXCLUDES(mutex_);
+  // Settles queued tried-table collisions (AddrMan::ResolveCollisions).
+  size_t ResolveCollisions() EXCLUDES(mutex_);
+  AddrTable TableOf(const wire::NetAddress& address) const EXCLUDES(mutex_);
+
   const Options& options() const { return options_; }
 
  private:
@@ -200,6 +226,10 @@ class PeerDatabase {
   int64_t Now() const { return options_.clock->UnixSeconds(); }
   // Logs a failed record or ban write; peers trigger writes, so the line is rate-limited.
   void LogWriteFailure(std::string_view what, const storage::Error& error);
+  // Writes the table of every record the address manager moved since the last call.
+  void SyncTables() REQUIRES(mutex_);
+  // Loads (or creates and stores) the secret and rebuilds the tables from records_.
+  void RebuildTables() REQUIRES(mutex_);
 
   // Constant after construction.
   const Options options_;
@@ -230,6 +260,8 @@ class PeerDatabase {
   ScoreIndex by_score_ GUARDED_BY(mutex_);
   std::map<std::string, ScoreIndex> by_country_ GUARDED_BY(mutex_);
   std::map<Subnet, BanEntry> bans_ GUARDED_BY(mutex_);
+  AddrMan::Rng rng_ GUARDED_BY(mutex_);
+  std::unique_ptr<AddrMan> addrman_ GUARDED_BY(mutex_);  // never null
 };
 
 }  // namespace parthenon::p2p

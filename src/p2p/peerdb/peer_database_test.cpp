@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <filesystem>
 #include <fstream>
 
@@ -147,6 +149,50 @@ TEST_F(PeerDatabaseTest, GoodPeersDropBannedAndLowScoresSortedByScore) {
   EXPECT_EQ(db.GetPeerCount(), 4u);
 }
 
+// The address manager's tables and secret live in the `peers` column: after a restart every
+// address is in the table it was in, and draws still find them.
+TEST_F(PeerDatabaseTest, AddressTablesAndSecretPersistAcrossRestart) {
+  TempDir dir;
+  std::map<wire::NetAddress, AddrTable> before;
+  {
+    PeerDatabase db(Opts());
+    ASSERT_TRUE(db.Open(dir.path()));
+    for (int i = 1; i <= 40; ++i) {
+      const auto address = Ip("10." + std::to_string(i) + ".0.1");
+      db.AddPeer(address, 1, clock_.UnixSeconds(), "4:99." + std::to_string(i % 5));
+      if (i % 4 == 0) db.RecordSuccessfulConnection(address);
+    }
+    db.RecordInvalidMessage(Ip("10.200.0.1", 0));  // scored only: port 0 is never dialable
+    for (const auto& record : db.GetPeers(1000)) before[record.address] = db.TableOf(record.address);
+    EXPECT_EQ(db.GetStats().tried_table, 10u);
+    EXPECT_EQ(db.GetStats().new_table, 30u);
+  }
+  const auto secret = [&] {
+    auto raw = storage::Database::Open({.path = dir.path()});
+    EXPECT_TRUE(raw);
+    auto value = (*raw)->Get(storage::Column::kPeers, util::AsBytes(PeerDatabase::kSecretKey));
+    EXPECT_TRUE(value && *value);
+    return value && *value ? **value : util::Bytes{};
+  };
+  const auto secret_before = secret();
+  EXPECT_EQ(secret_before.size(), 32u);
+  {
+    PeerDatabase db(Opts());
+    ASSERT_TRUE(db.Open(dir.path()));
+    for (const auto& [address, table] : before) {
+      EXPECT_EQ(db.TableOf(address), table) << address.ToString();
+      EXPECT_EQ(db.GetPeer(address)->table, table);
+    }
+    EXPECT_EQ(db.TableOf(Ip("10.200.0.1", 0)), AddrTable::kNone);
+    EXPECT_EQ(db.GetStats().tried_table, 10u);
+    EXPECT_EQ(db.GetStats().new_table, 30u);
+    const auto drawn = db.DrawAddresses(20, /*new_only=*/true);
+    EXPECT_FALSE(drawn.empty());
+    for (const auto& address : drawn) EXPECT_EQ(db.TableOf(address), AddrTable::kNew);
+  }
+  EXPECT_EQ(secret(), secret_before);  // reused, not redrawn
+}
+
 TEST_F(PeerDatabaseTest, PersistsAcrossRestart) {
   TempDir dir;
   const auto a = Ip("10.0.0.1");
@@ -242,6 +288,9 @@ TEST_F(PeerDatabaseTest, TsvExportImportRoundTrip) {
   auto loaded = copy.ImportTsv(file);
   ASSERT_TRUE(loaded);
   EXPECT_EQ(*loaded, 3u);
+  // Imported addresses are selectable: they join the new table.
+  EXPECT_EQ(copy.TableOf(Ip("192.168.1.100")), AddrTable::kNew);
+  EXPECT_EQ(copy.GetPeer(Ip("192.168.1.100"))->table, AddrTable::kNew);
   for (const auto& r : db.GetPeers(10)) {
     auto c = copy.GetPeer(r.address);
     ASSERT_TRUE(c) << r.address.ToString();

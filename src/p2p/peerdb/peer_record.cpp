@@ -6,8 +6,10 @@
 namespace parthenon::p2p {
 namespace {
 
-// Version 2 appends wrong_chain_until; version 1 records still decode (mark 0).
-constexpr uint8_t kRecordVersion = 2;
+// Version 2 appends wrong_chain_until, version 3 the address-manager table; older records
+// still decode (mark 0, table kNone: the database re-adds them to the new table on load).
+constexpr uint8_t kRecordVersion = 3;
+constexpr uint8_t kRecordVersionWithoutTable = 2;
 constexpr uint8_t kRecordVersionWithoutChainMark = 1;
 constexpr uint8_t kBanVersion = 1;
 
@@ -112,13 +114,15 @@ util::Bytes EncodePeerRecord(const PeerRecord& r) {
   w.F64(r.longitude);
   w.Str(r.isp);
   w.I64(r.wrong_chain_until);  // version 2
+  w.U8(static_cast<uint8_t>(r.table));  // version 3
+  w.Le<uint64_t>(r.connected_seconds);
   return w.Take();
 }
 
 std::optional<PeerRecord> DecodePeerRecord(util::ByteSpan bytes) {
   Reader r(bytes);
   const uint8_t version = r.U8();
-  if (version != kRecordVersion && version != kRecordVersionWithoutChainMark) return std::nullopt;
+  if (version < kRecordVersionWithoutChainMark || version > kRecordVersion) return std::nullopt;
   PeerRecord p;
   const auto ip = r.Ip();
   p.address = wire::NetAddress(ip, r.Le<uint16_t>());
@@ -142,7 +146,13 @@ std::optional<PeerRecord> DecodePeerRecord(util::ByteSpan bytes) {
   p.latitude = r.F64();
   p.longitude = r.F64();
   p.isp = r.Str();
-  if (version == kRecordVersion) p.wrong_chain_until = r.I64();
+  if (version >= kRecordVersionWithoutTable) p.wrong_chain_until = r.I64();
+  if (version >= kRecordVersion) {
+    const uint8_t table = r.U8();
+    if (table > static_cast<uint8_t>(AddrTable::kTried)) return std::nullopt;
+    p.table = static_cast<AddrTable>(table);
+    p.connected_seconds = r.Le<uint64_t>();
+  }
   if (r.failed() || !r.done()) return std::nullopt;
   if (!std::isfinite(p.score) || p.score < 0 || p.score > 100) return std::nullopt;
   if (!std::isfinite(p.latitude) || !std::isfinite(p.longitude)) return std::nullopt;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "p2p/peerdb/addrman.h"
 #include "p2p/peerdb/subnet.h"
 #include "p2p/wire/net_address.h"
 #include "util/bytes.h"
@@ -42,6 +43,10 @@ struct PeerRecord {
   double latitude = 0;
   double longitude = 0;
   std::string isp;
+  // The address-manager table the address is in (kNone: known and scored, not selectable).
+  AddrTable table = AddrTable::kNone;
+  // Seconds of finished connections with it, in or out (getpeerscore's P1, time in mesh).
+  uint64_t connected_seconds = 0;
 
   bool operator==(const PeerRecord&) const = default;
 };
@@ -56,11 +61,13 @@ struct BanEntry {
 };
 
 // Record codec. Layout (all integers little endian, strings as u8 length + bytes):
-//   u8 version (=2) | 16 IP | u16 port | u64 services | 6 × i64 times (first_seen, last_seen,
+//   u8 version (=3) | 16 IP | u16 port | u64 services | 6 × i64 times (first_seen, last_seen,
 //   last_attempt, last_success, last_block, last_tx) | u64 attempts, successes, failures |
 //   i64 ban_until | f64 score | u64 blocks, txs, invalid, violations | str source_group |
-//   str country | str asn | f64 latitude | f64 longitude | str isp | i64 wrong_chain_until
-// (version 1 records, without the last field, still decode).
+//   str country | str asn | f64 latitude | f64 longitude | str isp | i64 wrong_chain_until |
+//   u8 table (0 none, 1 new, 2 tried) | u64 connected_seconds
+// (version 2 records, without the table, and version 1 records, also without
+// wrong_chain_until, still decode).
 // Decoding rejects a wrong version, truncation, trailing bytes, a non-finite score or one
 // outside [0, 100].
 util::Bytes EncodePeerRecord(const PeerRecord& record);

@@ -54,15 +54,42 @@ TEST(PeerRecordTest, VersionOneRecordsDecodeWithoutAWrongChainMark) {
   r.address = Ip("10.1.2.3", 8333);
   r.score = 60;
   r.wrong_chain_until = 99;
+  r.table = AddrTable::kTried;
   auto bytes = EncodePeerRecord(r);
-  ASSERT_EQ(bytes[0], std::byte{2});
-  bytes.resize(bytes.size() - 8);  // the version-2 field
+  ASSERT_EQ(bytes[0], std::byte{3});
+  bytes.resize(bytes.size() - 17);  // the version-3 and version-2 fields
   bytes[0] = std::byte{1};
   const auto decoded = DecodePeerRecord(bytes);
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->wrong_chain_until, 0);
   EXPECT_EQ(decoded->address, r.address);
   EXPECT_EQ(decoded->score, 60);
+}
+
+// Databases written before the address manager (record version 2) load with table kNone.
+TEST(PeerRecordTest, VersionTwoRecordsDecodeWithoutATable) {
+  PeerRecord r;
+  r.address = Ip("10.1.2.3", 8333);
+  r.wrong_chain_until = 99;
+  r.table = AddrTable::kNew;
+  auto bytes = EncodePeerRecord(r);
+  bytes.resize(bytes.size() - 9);  // the version-3 fields
+  bytes[0] = std::byte{2};
+  const auto decoded = DecodePeerRecord(bytes);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->wrong_chain_until, 99);
+  EXPECT_EQ(decoded->table, AddrTable::kNone);
+}
+
+TEST(PeerRecordTest, TableRoundTripsAndUnknownTablesAreRejected) {
+  PeerRecord r;
+  r.table = AddrTable::kTried;
+  r.connected_seconds = 3600;
+  auto bytes = EncodePeerRecord(r);
+  EXPECT_EQ(DecodePeerRecord(bytes)->table, AddrTable::kTried);
+  EXPECT_EQ(DecodePeerRecord(bytes)->connected_seconds, 3600u);
+  bytes[bytes.size() - 9] = std::byte{3};  // the table byte
+  EXPECT_FALSE(DecodePeerRecord(bytes));
 }
 
 TEST(PeerRecordTest, RejectsScoreOutOfRange) {

@@ -132,10 +132,16 @@ PeerDbResult<size_t> PeerDatabase::ImportTsv(const std::filesystem::path& path) 
       PutBan({Subnet(wire::NetAddress(record.address.ip(), 0)), Now(), record.ban_until,
               "imported"});
     }
+    // The file carries no table: an imported address joins new (or keeps the table it has).
+    if (record.address.port() != 0) {
+      addrman_->Add(record.address, record.source_group, record.last_seen, Now(), rng_);
+    }
+    record.table = addrman_->TableOf(record.address);
     records_[record.address] = record;
     Index(record);
     Persist(record);
   }
+  SyncTables();
   return parsed.size();
 }
 

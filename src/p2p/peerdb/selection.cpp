@@ -7,6 +7,12 @@
 #include "p2p/peerdb/netgroup.h"
 
 namespace parthenon::p2p {
+namespace {
+template <class T>
+std::string GroupOf(const T& item) {
+  return item.group.empty() ? NetGroup(item.address) : item.group;
+}
+}  // namespace
 
 std::optional<wire::NetAddress> SelectOutbound(std::span<const OutboundCandidate> candidates,
                                                std::span<const OutboundPeer> current,
@@ -16,7 +22,7 @@ std::optional<wire::NetAddress> SelectOutbound(std::span<const OutboundCandidate
   std::map<std::string, size_t> per_source;
   std::set<wire::NetAddress> connected;
   for (const auto& peer : current) {
-    groups.insert(NetGroup(peer.address));
+    groups.insert(GroupOf(peer));
     if (!peer.country.empty()) countries.insert(peer.country);
     if (!peer.source_group.empty()) ++per_source[peer.source_group];
     connected.insert(peer.address);
@@ -25,7 +31,7 @@ std::optional<wire::NetAddress> SelectOutbound(std::span<const OutboundCandidate
   bool best_new_country = false;
   for (const auto& c : candidates) {
     if (c.address.port() == 0 || connected.contains(c.address)) continue;
-    if (groups.contains(NetGroup(c.address))) continue;
+    if (groups.contains(GroupOf(c))) continue;
     if (c.last_attempt != 0 && rules.now - c.last_attempt < rules.retry_after_seconds) continue;
     if (!c.source_group.empty() && per_source[c.source_group] >= rules.max_per_source_group) {
       continue;

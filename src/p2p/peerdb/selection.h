@@ -21,6 +21,7 @@ struct OutboundCandidate {
   std::string country;       // "" when unknown
   std::string source_group;  // netgroup of the peer that told us ("" = config/DNS/connection)
   int64_t last_attempt = 0;  // Unix seconds
+  std::string group;         // diversity group (PeerDatabase::GroupOf); "" = NetGroup(address)
 };
 
 // One current outbound connection.
@@ -28,6 +29,7 @@ struct OutboundPeer {
   wire::NetAddress address;
   std::string country;
   std::string source_group;
+  std::string group;  // as OutboundCandidate::group
 };
 
 struct SelectionRules {
@@ -37,8 +39,8 @@ struct SelectionRules {
   size_t max_per_source_group = 2;
 };
 
-// The next address to dial, or nullopt. Never an address already connected nor one in a netgroup
-// already used by `current`; among the rest the best score wins, ties broken in favour of a
+// The next address to dial, or nullopt. Never an address already connected nor one in a group
+// (netgroup, or AS with --asmap / --geoip-db) already used by `current`; among the rest the best score wins, ties broken in favour of a
 // country not yet among `current` (then by address, for determinism).
 // REQUIRES: nothing about the order of `candidates`.
 std::optional<wire::NetAddress> SelectOutbound(std::span<const OutboundCandidate> candidates,
