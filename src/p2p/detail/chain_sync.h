@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "chain/chainstate.h"
+#include "p2p/detail/compact_relay.h"  // [cmpct hook]
 #include "p2p/handlers/chain_sync.h"
 #include "p2p/handlers/inventory.h"
 #include "p2p/network_manager.h"
@@ -114,6 +115,44 @@ class ChainSync::Impl {
   // `headers` submits to the chainstate, so it manages the lock itself.
   void HandleHeaders(PeerId peer, const wire::Headers& headers) EXCLUDES(mutex_);
 
+  // --- compact_relay.cpp (BIP152) [cmpct hook: the whole block] ---
+  void Handle(PeerId peer, const wire::SendCmpct& sendcmpct, Effects& fx) REQUIRES(mutex_);
+  void Handle(PeerId peer, const wire::GetBlockTxn& getblocktxn, Effects& fx) REQUIRES(mutex_);
+  // `cmpctblock` submits its header to the chainstate and, like `blocktxn`, may hand a rebuilt
+  // block to OnBlock, so both manage the lock themselves.
+  void HandleCmpctBlock(PeerId peer, const wire::CmpctBlock& compact) EXCLUDES(mutex_);
+  void HandleBlockTxn(PeerId peer, const wire::BlockTxn& blocktxn) EXCLUDES(mutex_);
+  // Rebuilds `compact` (header stored): the block if complete; else a getblocktxn or the full
+  // block is requested.
+  std::optional<primitives::Block> StartReconstruction(PeerId peer, const wire::CmpctBlock& compact,
+                                                       SteadyTime now, Effects& fx)
+      REQUIRES(mutex_);
+  void CompactPeerConnected(const PeerInfo& info, Effects& fx) REQUIRES(mutex_);
+  void CompactPeerDisconnected(PeerId peer) REQUIRES(mutex_);
+  // The inventory type to request the block at `height` from `peer` with (MSG_CMPCT_BLOCK for
+  // the block on top of our tip from a compact-block peer, else MSG_WITNESS_BLOCK).
+  wire::InvType BlockRequestType(PeerId peer, int32_t height, int32_t tip_height)
+      REQUIRES(mutex_);
+  // Before full validation of a block whose header is our best: push it to peers that asked.
+  void PushCompactBlock(PeerId from, const std::shared_ptr<const primitives::Block>& block,
+                        Effects& fx) REQUIRES(mutex_);
+  // A full block arrived: pushed as above if its header is our best and its merkle root holds.
+  void MaybePushArrivedBlock(PeerId from, const primitives::Block& block, Effects& fx)
+      REQUIRES(mutex_);
+  // `tip` is being announced: peers that want pushes get cmpctblock (true: sent to `peer`).
+  bool AnnounceCompact(PeerId peer, const crypto::Uint256& tip, Effects& fx) REQUIRES(mutex_);
+  // Reads the new tip's block for pushing if no cache holds it (no lock held: a disk read).
+  std::shared_ptr<const primitives::Block> BlockToPush(const chain::ChainTip& tip)
+      EXCLUDES(mutex_);
+  void RememberBlock(std::shared_ptr<const primitives::Block> block) REQUIRES(mutex_);
+  // `peer` delivered a new tip first: maybe make it a high-bandwidth peer.
+  void CompactBlockDelivered(PeerId peer, Effects& fx) REQUIRES(mutex_);
+  void RememberRejected(const primitives::Transaction& tx) REQUIRES(mutex_);
+  void CheckCompactTimeouts(SteadyTime now) REQUIRES(mutex_);
+  // getdata MSG_CMPCT_BLOCK (serving thread, no lock held): false if we do not have the block.
+  bool ServeCompactBlock(PeerId peer, const wire::InvItem& item) EXCLUDES(mutex_);
+  void RequestFullBlock(PeerId peer, const crypto::Uint256& hash, Effects& fx) REQUIRES(mutex_);
+
   // --- relay.cpp ---
   void AnnounceTip(const chain::ChainTip& tip, Effects& fx) REQUIRES(mutex_);
   void FlushTransactionAnnouncements(Effects& fx) REQUIRES(mutex_);
@@ -204,6 +243,7 @@ class ChainSync::Impl {
   SteadyTime next_tx_flush_ GUARDED_BY(mutex_);
   SteadyTime next_progress_log_ GUARDED_BY(mutex_);
   SyncStatus counters_ GUARDED_BY(mutex_);  // only the counter fields are used
+  CompactRelayState compact_ GUARDED_BY(mutex_);  // [cmpct hook] BIP152 (compact_relay.cpp)
 
   // Owned threads (started by Start, joined by Stop; not guarded: Start/Stop are not concurrent
   // with each other by contract, and nothing else touches them).

@@ -92,6 +92,7 @@ void ChainSync::Impl::OnPeerConnected(const PeerInfo& info) {
     it->second.relay_txs = info.relay_txs;
     it->second.wtxid_relay = info.wtxid_relay;
     fx.Send(info.id, wire::SendHeaders{});
+    CompactPeerConnected(info, fx);  // [cmpct hook] sendcmpct(0, 2) to wtxid-relay peers
     // BIP133: our minimum relay fee rate, so the peer does not announce what we would drop.
     if (info.version >= wire::kFeeFilterVersion) {
       fx.Send(info.id, wire::FeeFilter{chain_.GetMempoolInfo().min_relay_feerate * 1000});
@@ -111,6 +112,7 @@ void ChainSync::Impl::OnPeerDisconnected(const PeerInfo& info) {
     util::MutexLock lock(mutex_);
     if (!running_) return;
     if (peers_.erase(info.id) == 0) return;
+    CompactPeerDisconnected(info.id);  // [cmpct hook]
     (void)block_requests_.RemovePeer(info.id);  // rescheduled below
     const auto now = Clock::now();
     for (const auto& txid : tx_requests_.RemovePeer(info.id)) RequestTransaction(txid, now, fx);
@@ -126,6 +128,15 @@ void ChainSync::Impl::OnPeerDisconnected(const PeerInfo& info) {
 void ChainSync::Impl::OnMessage(PeerId peer, const wire::Message& message) {
   if (const auto* headers = std::get_if<wire::Headers>(&message)) {
     HandleHeaders(peer, *headers);
+    return;
+  }
+  // [cmpct hook] cmpctblock and blocktxn may hand a rebuilt block to OnBlock: own locking.
+  if (const auto* compact = std::get_if<wire::CmpctBlock>(&message)) {
+    HandleCmpctBlock(peer, *compact);
+    return;
+  }
+  if (const auto* blocktxn = std::get_if<wire::BlockTxn>(&message)) {
+    HandleBlockTxn(peer, *blocktxn);
     return;
   }
   Effects fx;
@@ -148,6 +159,8 @@ void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
     p->known.Insert(hash);
     // Requested from anyone counts: a slow peer's block may arrive after we asked another.
     const bool requested = block_requests_.Remove(hash) || refetch_.contains(hash);
+    // [cmpct hook] a new best block: pushed to high-bandwidth peers before validation.
+    if (!received_.Contains(hash) && !recent_.Contains(hash)) MaybePushArrivedBlock(peer, block, fx);
     if (refetch_.erase(hash) > 0) {
       // A fresh copy of a block whose stored data was damaged: SubmitBlock stores it again.
       const size_t bytes = MemoryOf(block);

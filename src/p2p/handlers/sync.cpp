@@ -297,7 +297,8 @@ void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
     }
     if (!chosen) continue;
     block_requests_.Add(hash, *chosen, now + options_.block_timeout);
-    batches[*chosen].items.push_back({wire::InvType::kWitnessBlock, hash});
+    // [cmpct hook] MSG_CMPCT_BLOCK for the next block from a compact-block peer.
+    batches[*chosen].items.push_back({BlockRequestType(*chosen, height, tip.height), hash});
     --free_slots;
   }
   for (auto& [id, batch] : batches) fx.Send(id, std::move(batch));
@@ -330,6 +331,7 @@ void ChainSync::Impl::RequestRefetches(SteadyTime now, Effects& fx) {
 }
 
 void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
+  CheckCompactTimeouts(now);  // [cmpct hook]
   // One report per peer and tick, however many of its requests expired.
   std::map<PeerId, size_t> undelivered;
   for (const auto& [hash, id] : block_requests_.TakeExpired(now)) {
@@ -392,6 +394,8 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block, bo
       }
     } else {
       recent_.Insert(hash);
+      // [cmpct hook] first delivery of our new tip: maybe a high-bandwidth peer.
+      if (chain_.Tip().hash == hash && chain_.HeaderTip().hash == hash) CompactBlockDelivered(id, fx);
     }
     RebuildDownloadQueue();
     ScheduleBlocks(now, fx);
