@@ -133,14 +133,16 @@ class ChainSync::Impl {
   // the block on top of our tip from a compact-block peer, else MSG_WITNESS_BLOCK).
   wire::InvType BlockRequestType(PeerId peer, int32_t height, int32_t tip_height)
       REQUIRES(mutex_);
-  // Before full validation of a block whose header is our best: push it to peers that asked.
-  void PushCompactBlock(PeerId from, const std::shared_ptr<const primitives::Block>& block,
-                        Effects& fx) REQUIRES(mutex_);
-  // A full block arrived: pushed as above if its header is our best and its merkle root holds.
-  void MaybePushArrivedBlock(PeerId from, const primitives::Block& block, Effects& fx)
+  // Before full validation of a block whose header is our best: push it to peers that asked
+  // and have its parent.
+  void PushCompactBlock(PeerId from, const std::shared_ptr<const primitives::Block>& block)
       REQUIRES(mutex_);
-  // `tip` is being announced: peers that want pushes get cmpctblock (true: sent to `peer`).
-  bool AnnounceCompact(PeerId peer, const crypto::Uint256& tip, Effects& fx) REQUIRES(mutex_);
+  // A full block arrived: pushed as above if its header is our best and its merkle root holds.
+  void MaybePushArrivedBlock(PeerId from, const primitives::Block& block) REQUIRES(mutex_);
+  // `tip` is being announced: peers that want pushes and have its parent get cmpctblock (true:
+  // sent to `peer`).
+  bool AnnounceCompact(PeerId peer, const crypto::Uint256& tip) REQUIRES(mutex_);
+  void SendAnnouncement(PeerId peer, const wire::Message& message) REQUIRES(mutex_);
   // Reads the new tip's block for pushing if no cache holds it (no lock held: a disk read).
   std::shared_ptr<const primitives::Block> BlockToPush(const chain::ChainTip& tip)
       EXCLUDES(mutex_);
@@ -148,7 +150,7 @@ class ChainSync::Impl {
   // `peer` delivered a new tip first: maybe make it a high-bandwidth peer.
   void CompactBlockDelivered(PeerId peer, Effects& fx) REQUIRES(mutex_);
   void RememberRejected(const primitives::Transaction& tx) REQUIRES(mutex_);
-  void CheckCompactTimeouts(SteadyTime now) REQUIRES(mutex_);
+  void CheckCompactTimeouts(SteadyTime now, Effects& fx) REQUIRES(mutex_);
   // getdata MSG_CMPCT_BLOCK (serving thread, no lock held): false if we do not have the block.
   bool ServeCompactBlock(PeerId peer, const wire::InvItem& item) EXCLUDES(mutex_);
   void RequestFullBlock(PeerId peer, const crypto::Uint256& hash, Effects& fx) REQUIRES(mutex_);

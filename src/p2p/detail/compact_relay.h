@@ -27,7 +27,16 @@ struct CompactRelayState {
     bool wants_push = false;  // its last sendcmpct(2) said announce=1: push cmpctblock to it
   };
 
+  // A pushed block whose parent we did not know: its header is asked for again until known.
+  struct Unconnected {
+    PeerId peer = 0;
+    crypto::Uint256 hash;
+    SteadyTime retry;
+    int tries = 0;
+  };
+
   static constexpr size_t kRecentBlocks = 4;
+  static constexpr size_t kMaxUnconnected = 8;
   // Bitcoin Core's -blockreconstructionextratxn default.
   static constexpr size_t kExtraTransactions = 100;
 
@@ -56,6 +65,7 @@ struct CompactRelayState {
   compact::ExtraTxPool extra;
   compact::PendingCompactBlocks pending;
   std::deque<RecentBlock> recent;
+  std::deque<Unconnected> unconnected;  // at most kMaxUnconnected
   std::mt19937_64 rng;  // cmpctblock nonces
 };
 

@@ -160,7 +160,7 @@ void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
     // Requested from anyone counts: a slow peer's block may arrive after we asked another.
     const bool requested = block_requests_.Remove(hash) || refetch_.contains(hash);
     // [cmpct hook] a new best block: pushed to high-bandwidth peers before validation.
-    if (!received_.Contains(hash) && !recent_.Contains(hash)) MaybePushArrivedBlock(peer, block, fx);
+    if (!received_.Contains(hash) && !recent_.Contains(hash)) MaybePushArrivedBlock(peer, block);
     if (refetch_.erase(hash) > 0) {
       // A fresh copy of a block whose stored data was damaged: SubmitBlock stores it again.
       const size_t bytes = MemoryOf(block);

@@ -30,6 +30,9 @@ class MempoolSource final : public compact::TxSource {
 // getdata MSG_CMPCT_BLOCK for a block deeper than this below the tip is answered with the full
 // block (Bitcoin Core's MAX_CMPCTBLOCK_DEPTH).
 constexpr int32_t kMaxCompactDepth = 5;
+// A pushed block we could not connect: getheaders again this often, this many times.
+constexpr std::chrono::milliseconds kUnconnectedRetry{200};
+constexpr int kUnconnectedTries = 10;
 
 }  // namespace
 
@@ -102,8 +105,15 @@ void ChainSync::Impl::HandleCmpctBlock(PeerId id, const wire::CmpctBlock& compac
     if (claimed && (!peer || !stored)) (void)block_requests_.Remove(hash, id);
     if (!peer) return;
     if (!parent_work) {
-      // It is ahead of us: fetch the headers leading to it (headers-first).
-      if (!peer->headers_deadline) SendGetHeaders(id, std::nullopt, now, fx);
+      // It is ahead of us (we push only to peers that have the parent, so this is a race or a
+      // peer that pushes carelessly): fetch the headers leading to it, as Core does. The peer
+      // pushed before validating, so its answer may stop short of this block: ask again a few
+      // times until we know the header (CheckCompactTimeouts).
+      SendGetHeaders(id, std::nullopt, now, fx);
+      compact_.unconnected.push_back({id, hash, now + kUnconnectedRetry, 0});
+      if (compact_.unconnected.size() > CompactRelayState::kMaxUnconnected) {
+        compact_.unconnected.pop_front();
+      }
     } else if (outcome && outcome->error) {
       fx.Report(id, {.kind = MisbehaviorKind::kInvalidHeaders, .command = "cmpctblock",
                      .detail = outcome->error->Message()});
@@ -148,7 +158,7 @@ std::optional<primitives::Block> ChainSync::Impl::StartReconstruction(
       return std::nullopt;
     }
     ++counters_.compact_reconstructed;
-    PushCompactBlock(id, std::make_shared<const primitives::Block>(*block), fx);
+    PushCompactBlock(id, std::make_shared<const primitives::Block>(*block));
     return std::move(*block);
   }
   if (!compact_.pending.Add(id, std::move(*partial), now + options_.block_timeout)) {
@@ -170,7 +180,7 @@ void ChainSync::Impl::HandleBlockTxn(PeerId id, const wire::BlockTxn& blocktxn) 
     auto block = partial->Finish(blocktxn.transactions);
     if (block) {
       ++counters_.compact_round_trip;
-      PushCompactBlock(id, std::make_shared<const primitives::Block>(*block), fx);
+      PushCompactBlock(id, std::make_shared<const primitives::Block>(*block));
       rebuilt = std::move(*block);
     } else if (block.error() == compact::ReconstructError::kInvalid) {
       (void)block_requests_.Remove(blocktxn.block_hash, id);
@@ -193,18 +203,24 @@ void ChainSync::Impl::RequestFullBlock(PeerId id, const crypto::Uint256& hash, E
   fx.Send(id, wire::GetData{{{wire::InvType::kWitnessBlock, hash}}});
 }
 
-void ChainSync::Impl::CheckCompactTimeouts(SteadyTime now) {
+void ChainSync::Impl::CheckCompactTimeouts(SteadyTime now, Effects& fx) {
   // The block request itself expires too (CheckTimeouts reassigns it); only the rebuild state
   // is dropped here.
   (void)compact_.pending.TakeExpired(now);
+  std::erase_if(compact_.unconnected, [&](CompactRelayState::Unconnected& entry) REQUIRES(mutex_) {
+    if (chain_.GetHeader(entry.hash) || !FindPeer(entry.peer)) return true;
+    if (now < entry.retry) return false;
+    SendGetHeaders(entry.peer, std::nullopt, now, fx);
+    entry.retry = now + kUnconnectedRetry;
+    return ++entry.tries >= kUnconnectedTries;
+  });
 }
 
 void ChainSync::Impl::RememberRejected(const primitives::Transaction& tx) { compact_.extra.Add(tx); }
 
 // --- pushing and announcing ---
 
-void ChainSync::Impl::MaybePushArrivedBlock(PeerId from, const primitives::Block& block,
-                                            Effects& fx) {
+void ChainSync::Impl::MaybePushArrivedBlock(PeerId from, const primitives::Block& block) {
   const auto hash = block.header.Hash();
   if (compact_.Find(hash) || chain_.HeaderTip().hash != hash) return;  // pushed, or not best
   const bool anyone = std::any_of(compact_.peers.begin(), compact_.peers.end(),
@@ -213,28 +229,46 @@ void ChainSync::Impl::MaybePushArrivedBlock(PeerId from, const primitives::Block
   // The header passed its checks when it was stored; the body must match it before we vouch
   // for it (full validation comes later, as in Core).
   if (primitives::BlockMerkleRoot(block).root != block.header.merkle_root) return;
-  PushCompactBlock(from, std::make_shared<const primitives::Block>(block), fx);
+  PushCompactBlock(from, std::make_shared<const primitives::Block>(block));
 }
 
 void ChainSync::Impl::PushCompactBlock(PeerId from,
-                                       const std::shared_ptr<const primitives::Block>& block,
-                                       Effects& fx) {
+                                       const std::shared_ptr<const primitives::Block>& block) {
   const auto& recent = compact_.Remember(block);
   if (chain_.HeaderTip().hash != recent.hash) return;
   for (const auto& [id, flags] : compact_.peers) {
     if (!flags.wants_push || id == from) continue;
     Peer* peer = FindPeer(id);
-    if (!peer || !peer->known.Insert(recent.hash)) continue;
-    fx.Send(id, *recent.compact);
+    // Only to a peer that can connect it (Core: it has the parent header); the others hear of
+    // the block by the usual announcement once it is connected.
+    if (!peer || !peer->known.Contains(block->header.prev_block)) continue;
+    if (peer->known.Insert(recent.hash)) SendAnnouncement(id, *recent.compact);
   }
 }
 
-bool ChainSync::Impl::AnnounceCompact(PeerId id, const crypto::Uint256& tip, Effects& fx) {
+// Block announcements to high-bandwidth peers leave at once, under mutex_ (the lock order
+// allows it: Send only queues), not through Effects: pushes happen on I/O threads and
+// announcements on the chainstate's thread, and a push of block N+1 must not overtake the
+// announcement of N that made us believe the peer can connect it.
+void ChainSync::Impl::SendAnnouncement(PeerId id, const wire::Message& message) {
+  (void)network_.Send(id, message);
+}
+
+bool ChainSync::Impl::AnnounceCompact(PeerId id, const crypto::Uint256& tip) {
   auto it = compact_.peers.find(id);
   if (it == compact_.peers.end() || !it->second.wants_push) return false;
   const auto* recent = compact_.Find(tip);
-  if (!recent) return false;
-  fx.Send(id, *recent->compact);
+  // A peer that lacks the parent gets `headers` instead (it then asks for the gap), sent the
+  // same way so that it keeps its place among the pushes.
+  Peer* peer = FindPeer(id);
+  if (!peer) return false;
+  if (recent && peer->known.Contains(recent->block->header.prev_block)) {
+    SendAnnouncement(id, *recent->compact);
+    return true;
+  }
+  auto header = chain_.GetHeader(tip);
+  if (!header) return false;
+  SendAnnouncement(id, wire::Headers{{*header}});
   return true;
 }
 

@@ -87,7 +87,7 @@ void ChainSync::Impl::AnnounceTip(const chain::ChainTip& tip, Effects& fx) {
   std::optional<primitives::BlockHeader> header;
   for (auto& [id, peer] : peers_) {
     if (!peer.known.Insert(tip.hash)) continue;  // it has the block (sent or announced it)
-    if (AnnounceCompact(id, tip.hash, fx)) continue;  // [cmpct hook] HB: cmpctblock
+    if (AnnounceCompact(id, tip.hash)) continue;  // [cmpct hook] HB: cmpctblock
     if (peer.prefers_headers) {
       if (!header) header = chain_.GetHeader(tip.hash);
       if (header) {

@@ -331,7 +331,7 @@ void ChainSync::Impl::RequestRefetches(SteadyTime now, Effects& fx) {
 }
 
 void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
-  CheckCompactTimeouts(now);  // [cmpct hook]
+  CheckCompactTimeouts(now, fx);  // [cmpct hook]
   // One report per peer and tick, however many of its requests expired.
   std::map<PeerId, size_t> undelivered;
   for (const auto& [hash, id] : block_requests_.TakeExpired(now)) {
