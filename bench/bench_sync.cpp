@@ -306,10 +306,11 @@ primitives::Block CompactBlockOf(SyncNode& node, const std::vector<primitives::T
            std::equal(prefix.begin(), prefix.end(), out.script_pubkey.begin());
   });
   block.transactions.insert(block.transactions.end(), txs.begin(), txs.end());
-  coinbase.inputs[0].witness = {util::Bytes(32)};
+  auto& cb = block.transactions[0];  // (the insertion may have moved it)
+  cb.inputs[0].witness = {util::Bytes(32)};
   const auto commitment = primitives::ComputeWitnessCommitment(
-      primitives::BlockWitnessMerkleRoot(block).root, coinbase.inputs[0].witness[0]);
-  coinbase.outputs.push_back({0, primitives::WitnessCommitmentScript(commitment)});
+      primitives::BlockWitnessMerkleRoot(block).root, cb.inputs[0].witness[0]);
+  cb.outputs.push_back({0, primitives::WitnessCommitmentScript(commitment)});
   block.header.merkle_root = primitives::BlockMerkleRoot(block).root;
   return chain::MineBlock(std::move(block), node.chain().params()).value();
 }
@@ -323,8 +324,8 @@ uint64_t BytesReceived(SyncNode& node) {
 void RunCompactPropagation(benchmark::State& state, bool seen, int subnet) {
   constexpr size_t kNodes = 30;
   const auto& prebuilt = Compact();
+  TipTimes times;  // outlives the nodes, whose callbacks write to it
   Nodes nodes;
-  TipTimes times;
   for (size_t i = 0; i < kNodes; ++i) {
     nodes.push_back(std::make_unique<SyncNode>(fmt::format("127.41.{}.{}", subnet, i + 1),
                                                BenchSyncOptions(), nullptr, 1, &prebuilt.dir.path()));
