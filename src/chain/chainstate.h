@@ -174,6 +174,12 @@ class Chainstate {
   std::optional<int64_t> MempoolFeeRate(const crypto::Uint256& txid) const;
   std::optional<primitives::Transaction> MempoolGet(const crypto::Uint256& txid) const;
   std::vector<crypto::Uint256> MempoolTxids() const;
+  // Calls `visit(wtxid, tx)` for every pool transaction under the chainstate's state lock (BIP152
+  // reconstruction: short ids are computed over wtxids). REQUIRES: `visit` does not call back
+  // into the Chainstate; the references live only for the call.
+  void VisitMempool(
+      const std::function<void(const crypto::Uint256& wtxid, const primitives::Transaction& tx)>&
+          visit) const;
   MempoolInfo GetMempoolInfo() const;
   // The mempool transaction spending `outpoint`, if any.
   std::optional<crypto::Uint256> MempoolSpender(const primitives::OutPoint& outpoint) const;

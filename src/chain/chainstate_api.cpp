@@ -331,6 +331,14 @@ std::vector<crypto::Uint256> Chainstate::MempoolTxids() const {
   return impl_->pool_txs.Txids();
 }
 
+void Chainstate::VisitMempool(
+    const std::function<void(const crypto::Uint256& wtxid, const primitives::Transaction& tx)>&
+        visit) const {
+  util::MutexLock lock(impl_->mutex);
+  impl_->pool_txs.ForEachByWtxid(
+      [&](const crypto::Uint256& wtxid, const MempoolEntry& entry) { visit(wtxid, entry.tx); });
+}
+
 MempoolInfo Chainstate::GetMempoolInfo() const {
   util::MutexLock lock(impl_->mutex);
   return impl_->pool_txs.Info();

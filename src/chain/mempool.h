@@ -54,6 +54,12 @@ class Mempool {
   // An output created by a mempool transaction.
   std::optional<primitives::TxOut> Output(const primitives::OutPoint& outpoint) const;
   std::vector<crypto::Uint256> Txids() const;
+  // Calls `visit(wtxid, entry)` for every transaction, in no particular order (compact-block
+  // reconstruction matches short ids of wtxids against the pool).
+  template <class Visit>
+  void ForEachByWtxid(Visit&& visit) const {
+    for (const auto& [wtxid, txid] : by_wtxid_) visit(wtxid, entries_.at(txid));
+  }
   MempoolInfo Info() const;
 
   // REQUIRES: accepted by the Chainstate (no conflicts).

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "chain/chainstate.h"
 #include "chain/test_chain.h"
 
@@ -61,6 +63,26 @@ TEST_F(MempoolTest, AcceptsAndRejectsWithReasons) {
   EXPECT_EQ(chain_->SubmitTransaction(blocks_[5].transactions[0]).error().code, ErrorCode::kCoinbaseTx);
   EXPECT_EQ(chain_->GetMempoolInfo().count, 1u);
   EXPECT_EQ(chain_->MempoolGet(primitives::Txid(first)), first);
+}
+
+TEST_F(MempoolTest, VisitMempoolOffersEveryTransactionByWtxid) {
+  const auto first = Pay(0, 1000);
+  const auto second = Pay(1, 2000);
+  ASSERT_EQ(chain_->SubmitTransaction(first).value(), TxOutcome::kAccepted);
+  ASSERT_EQ(chain_->SubmitTransaction(second).value(), TxOutcome::kAccepted);
+  std::map<crypto::Uint256, primitives::Transaction> seen;
+  chain_->VisitMempool([&](const crypto::Uint256& wtxid, const primitives::Transaction& tx) {
+    seen.emplace(wtxid, tx);
+  });
+  ASSERT_EQ(seen.size(), 2u);
+  // Keyed by wtxid (these transactions carry witnesses, so it differs from the txid).
+  EXPECT_NE(primitives::Wtxid(first), primitives::Txid(first));
+  EXPECT_EQ(seen.at(primitives::Wtxid(first)), first);
+  EXPECT_EQ(seen.at(primitives::Wtxid(second)), second);
+  (void)chain_.Mine(PayTo(alice_));
+  size_t after = 0;
+  chain_->VisitMempool([&](const crypto::Uint256&, const primitives::Transaction&) { ++after; });
+  EXPECT_EQ(after, 0u);
 }
 
 TEST_F(MempoolTest, OrphanTransactionWaitsForItsParent) {

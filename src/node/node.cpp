@@ -243,7 +243,9 @@ void Node::ObservePeers() {
       .on_message =
           [this](p2p::PeerId id, const p2p::wire::Message& message) {
             if (discovery_->OnMessage(id, message)) return;
-            const bool block = std::holds_alternative<p2p::wire::BlockMessage>(message);
+            // [cmpct hook] a cmpctblock delivers a block too (BIP152).
+            const bool block = std::holds_alternative<p2p::wire::BlockMessage>(message) ||
+                               std::holds_alternative<p2p::wire::CmpctBlock>(message);
             const bool tx = std::holds_alternative<p2p::wire::TxMessage>(message);
             if (!block && !tx) return;
             const auto peer = network_->GetPeer(id);

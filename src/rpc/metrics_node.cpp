@@ -94,6 +94,15 @@ void SyncMetrics(MetricsWriter& out, const NodeMetricsSnapshot& s) {
           s.sync.transactions_received);
   counter("parthenon_sync_misbehavior_reports_total", "Protocol violations reported by sync and relay.",
           s.sync.misbehavior_reports);
+  counter("parthenon_compact_blocks_received_total", "BIP152 cmpctblock messages for new blocks.",
+          s.sync.compact_blocks_received);
+  counter("parthenon_compact_blocks_reconstructed_total",
+          "Compact blocks rebuilt from the mempool without a round trip.", s.sync.compact_reconstructed);
+  counter("parthenon_compact_blocks_round_trip_total",
+          "Compact blocks rebuilt after one getblocktxn/blocktxn round.", s.sync.compact_round_trip);
+  counter("parthenon_compact_blocks_fallback_total",
+          "Compact blocks given up for the full block (collision, mismatch, cap).",
+          s.sync.compact_fallbacks);
   counter("parthenon_inbound_connections_accepted_total", "Inbound TCP connections accepted.",
           s.network.accepted);
   counter("parthenon_inbound_connections_refused_total",

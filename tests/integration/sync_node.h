@@ -186,15 +186,10 @@ class SyncNode {
   chain::ChainTip Tip() const { return chain_->Tip(); }
 
   // `block` messages received from currently connected peers (per-command counters).
-  uint64_t BlockMessagesReceived() const {
-    uint64_t n = 0;
-    for (const auto& peer : net_->GetPeers()) {
-      if (auto it = peer.received_per_command.find("block"); it != peer.received_per_command.end()) {
-        n += it->second.messages;
-      }
-    }
-    return n;
-  }
+  uint64_t BlockMessagesReceived() const { return MessagesReceived("block"); }
+  // `command` messages received from / sent to currently connected peers.
+  uint64_t MessagesReceived(std::string_view command) const { return Count(command, false); }
+  uint64_t MessagesSent(std::string_view command) const { return Count(command, true); }
 
   // Mines one block on the tip paying `payout` (with the mempool's transactions) and submits it.
   primitives::Block Mine(const util::Bytes& payout) {
@@ -210,6 +205,15 @@ class SyncNode {
   }
 
  private:
+  uint64_t Count(std::string_view command, bool sent) const {
+    uint64_t n = 0;
+    for (const auto& peer : net_->GetPeers()) {
+      const auto& stats = sent ? peer.sent_per_command : peer.received_per_command;
+      if (auto it = stats.find(command); it != stats.end()) n += it->second.messages;
+    }
+    return n;
+  }
+
   storage::testing::TempDir dir_;
   std::unique_ptr<chain::Chainstate> chain_;
   std::unique_ptr<NetworkManager> net_;

@@ -20,6 +20,7 @@
 
 #include "chain/chainstate.h"
 #include "p2p/handlers/block_download.h"
+#include "p2p/detail/compact_relay.h"  // [cmpct hook]
 #include "p2p/handlers/chain_sync.h"
 #include "p2p/handlers/effects.h"
 #include "p2p/handlers/inventory.h"
@@ -88,7 +89,7 @@ class ChainSync::Impl {
   // A block or transaction waiting for the validation worker.
   struct Job {
     PeerId peer = 0;
-    std::variant<primitives::Block, primitives::Transaction, wire::Headers> item;
+    std::variant<primitives::Block, primitives::Transaction, wire::Headers, wire::CmpctBlock> item;
     bool requested = true;  // blocks: we asked this peer for it (else kUnrequested); headers:
                             // an answer to our getheaders
     size_t bytes = 0;       // memory it occupies, roughly (the queue's byte budget)
@@ -105,6 +106,7 @@ class ChainSync::Impl {
     bool Have(const crypto::Uint256& hash) const override REQUIRES(impl_.mutex_);
     int32_t PeerHeight(PeerId peer) const override REQUIRES(impl_.mutex_);
     bool PeerHas(PeerId peer, const crypto::Uint256& hash) const override REQUIRES(impl_.mutex_);
+    wire::InvType RequestType(PeerId peer, int32_t height) const override REQUIRES(impl_.mutex_);
 
    private:
     const Impl& impl_;  // its mutex_ is held while the view is used
@@ -125,7 +127,54 @@ class ChainSync::Impl {
   // I/O thread), one QueueChainWork overload each; the worker runs HandleHeaders, which manages
   // the lock itself.
   void QueueChainWork(PeerId peer, const wire::Headers& headers) EXCLUDES(mutex_);
+  // [cmpct hook] a cmpctblock's header is accepted like `headers`: on the worker, ahead of
+  // blocks; the worker runs HandleCmpctBlock.
+  void QueueChainWork(PeerId peer, const wire::CmpctBlock& compact) EXCLUDES(mutex_);
+  // kSyncOwnLock commands: handled on the I/O thread, locking for themselves (no chain work).
+  void HandleOwnLock(PeerId peer, const wire::BlockTxn& blocktxn) EXCLUDES(mutex_) {
+    HandleBlockTxn(peer, blocktxn);
+  }
   void HandleHeaders(PeerId peer, const wire::Headers& headers, bool solicited) EXCLUDES(mutex_);
+
+  // --- compact_relay.cpp (BIP152) [cmpct hook: the whole block] ---
+  void Handle(PeerId peer, const wire::SendCmpct& sendcmpct, Effects& fx) REQUIRES(mutex_);
+  void Handle(PeerId peer, const wire::GetBlockTxn& getblocktxn, Effects& fx) REQUIRES(mutex_);
+  // `cmpctblock` submits its header to the chainstate and, like `blocktxn`, may hand a rebuilt
+  // block to OnBlock, so both manage the lock themselves.
+  void HandleCmpctBlock(PeerId peer, const wire::CmpctBlock& compact) EXCLUDES(mutex_);
+  void HandleBlockTxn(PeerId peer, const wire::BlockTxn& blocktxn) EXCLUDES(mutex_);
+  // Rebuilds `compact` (header stored): the block if complete; else a getblocktxn or the full
+  // block is requested.
+  std::optional<primitives::Block> StartReconstruction(PeerId peer, const wire::CmpctBlock& compact,
+                                                       SteadyTime now, Effects& fx)
+      REQUIRES(mutex_);
+  void CompactPeerConnected(const PeerInfo& info, Effects& fx) REQUIRES(mutex_);
+  void CompactPeerDisconnected(PeerId peer) REQUIRES(mutex_);
+  // The inventory type to request the block at `height` from `peer` with (MSG_CMPCT_BLOCK for
+  // the block on top of our tip from a compact-block peer, else MSG_WITNESS_BLOCK).
+  wire::InvType BlockRequestType(PeerId peer, int32_t height, int32_t tip_height) const
+      REQUIRES(mutex_);
+  // Before full validation of a block whose header is our best: push it to peers that asked
+  // and have its parent.
+  void PushCompactBlock(PeerId from, const std::shared_ptr<const primitives::Block>& block)
+      REQUIRES(mutex_);
+  // A full block arrived: pushed as above if its header is our best and its merkle root holds.
+  void MaybePushArrivedBlock(PeerId from, const primitives::Block& block) REQUIRES(mutex_);
+  // `tip` is being announced: peers that want pushes and have its parent get cmpctblock (true:
+  // sent to `peer`).
+  bool AnnounceCompact(PeerId peer, const crypto::Uint256& tip) REQUIRES(mutex_);
+  void SendAnnouncement(PeerId peer, const wire::Message& message) REQUIRES(mutex_);
+  // Reads the new tip's block for pushing if no cache holds it (no lock held: a disk read).
+  std::shared_ptr<const primitives::Block> BlockToPush(const chain::ChainTip& tip)
+      EXCLUDES(mutex_);
+  void RememberBlock(std::shared_ptr<const primitives::Block> block) REQUIRES(mutex_);
+  // `peer` delivered a new tip first: maybe make it a high-bandwidth peer.
+  void CompactBlockDelivered(PeerId peer, Effects& fx) REQUIRES(mutex_);
+  void RememberRejected(const primitives::Transaction& tx) REQUIRES(mutex_);
+  void CheckCompactTimeouts(SteadyTime now, Effects& fx) REQUIRES(mutex_);
+  // getdata MSG_CMPCT_BLOCK (serving thread, no lock held): false if we do not have the block.
+  bool ServeCompactBlock(PeerId peer, const wire::InvItem& item) EXCLUDES(mutex_);
+  void RequestFullBlock(PeerId peer, const crypto::Uint256& hash, Effects& fx) REQUIRES(mutex_);
 
   // --- relay.cpp ---
   void AnnounceTip(const chain::ChainTip& tip, Effects& fx) REQUIRES(mutex_);
@@ -213,6 +262,7 @@ class ChainSync::Impl {
   SteadyTime next_progress_log_ GUARDED_BY(mutex_);
   SyncStatus counters_ GUARDED_BY(mutex_);  // only the counter fields are used
   std::chrono::nanoseconds starved_ GUARDED_BY(mutex_){0};  // SyncStatus::download_starved
+  CompactRelayState compact_ GUARDED_BY(mutex_);  // [cmpct hook] BIP152 (compact_relay.cpp)
 
   // Owned threads (started by Start, joined by Stop; not guarded: Start/Stop are not concurrent
   // with each other by contract, and nothing else touches them).

@@ -114,10 +114,22 @@ void BlockDownload::Schedule(const Context& context, SteadyTime now, Effects& fx
     }
     if (prefix) scan_from_ = i + 1;
     requests_.Add(hash, *chosen, now + options_.timeout);
-    batches[*chosen].items.push_back({wire::InvType::kWitnessBlock, hash});
+    const int32_t height = base_ + static_cast<int32_t>(i);
+    batches[*chosen].items.push_back({context.RequestType(*chosen, height), hash});
     --free_slots;
   }
   for (auto& [id, batch] : batches) fx.Send(id, std::move(batch));
+}
+
+void BlockDownload::Assign(const crypto::Uint256& hash, PeerId peer, SteadyTime now) {
+  (void)requests_.Remove(hash);
+  requests_.Add(hash, peer, now + options_.timeout);
+}
+
+bool BlockDownload::Release(const crypto::Uint256& hash, PeerId peer) {
+  if (!requests_.Remove(hash, peer)) return false;
+  Rescan();  // wanted again: another peer may serve it
+  return true;
 }
 
 void BlockDownload::MarkCorrupt(const crypto::Uint256& hash, int32_t height) {

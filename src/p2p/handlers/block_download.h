@@ -58,6 +58,11 @@ class BlockDownload {
     virtual int32_t PeerHeight(PeerId peer) const = 0;
     // The peer announced (or sent) the block.
     virtual bool PeerHas(PeerId peer, const crypto::Uint256& hash) const = 0;
+    // How to ask `peer` for the block at `height` (BIP152: MSG_CMPCT_BLOCK for the block on top
+    // of the tip from a compact-block peer).
+    virtual wire::InvType RequestType(PeerId /*peer*/, int32_t /*height*/) const {
+      return wire::InvType::kWitnessBlock;
+    }
   };
 
   struct TimeAccount {
@@ -82,6 +87,14 @@ class BlockDownload {
   void MarkCorrupt(const crypto::Uint256& hash, int32_t height);
   // Requests each damaged block not in flight from the least loaded peer whose chain reaches it.
   void RequestRefetches(const Context& context, SteadyTime now, Effects& fx);
+
+  // A request made outside Schedule (a compact block being rebuilt from `peer`, or the full
+  // block asked of it as the fallback): `peer` now owns the block's request, with a deadline.
+  void Assign(const crypto::Uint256& hash, PeerId peer, SteadyTime now);
+  // Drops `peer`'s request for the block (its reconstruction failed): wanted again. true if it
+  // owned it.
+  bool Release(const crypto::Uint256& hash, PeerId peer);
+  bool InFlight(const crypto::Uint256& hash) const { return requests_.InFlight(hash); }
 
   enum class Arrival {
     kRequested,    // we asked someone for it (a late delivery counts)

@@ -97,6 +97,7 @@ void ChainSync::Impl::OnPeerConnected(const PeerInfo& info) {
     download_.AddPeer(info.id);
     tx_requests_.AddPeer(info.id, info.wtxid_relay);
     fx.Send(info.id, wire::SendHeaders{});
+    CompactPeerConnected(info, fx);  // [cmpct hook] sendcmpct(0, 2) to wtxid-relay peers
     // BIP133: our minimum relay fee rate, so the peer does not announce what we would drop.
     if (info.version >= wire::kFeeFilterVersion) {
       fx.Send(info.id, wire::FeeFilter{chain_.GetMempoolInfo().min_relay_feerate * 1000});
@@ -117,6 +118,7 @@ void ChainSync::Impl::OnPeerDisconnected(const PeerInfo& info) {
     util::MutexLock lock(mutex_);
     if (!running_) return;
     if (peers_.erase(info.id) == 0) return;
+    CompactPeerDisconnected(info.id);  // [cmpct hook]
     const auto now = Clock::now();
     download_.RemovePeer(info.id, now);  // its requests are rescheduled below
     tx_requests_.RemovePeer(info.id, now, fx);
@@ -136,6 +138,8 @@ void ChainSync::Impl::OnMessage(PeerId peer, const wire::Message& message) {
       [&]<class Message>(const Message& typed) {
         if constexpr (kRouteOf<Message> == Route::kSyncChain) {
           QueueChainWork(peer, typed);
+        } else if constexpr (kRouteOf<Message> == Route::kSyncOwnLock) {
+          HandleOwnLock(peer, typed);
         } else if constexpr (kRouteOf<Message> == Route::kSync) {
           Effects fx;
           {
@@ -158,6 +162,8 @@ void ChainSync::Impl::OnBlock(PeerId peer, primitives::Block block) {
     Peer* p = FindPeer(peer);
     if (!p) return;
     p->known.Insert(hash);
+    // [cmpct hook] a new best block: pushed to high-bandwidth peers before validation.
+    if (!received_.Contains(hash) && !recent_.Contains(hash)) MaybePushArrivedBlock(peer, block);
     const auto now = Clock::now();
     const auto arrival = download_.OnBlock(hash, now);  // the block-arrival point
     const bool requested = arrival != BlockDownload::Arrival::kUnrequested;
@@ -194,18 +200,29 @@ void ChainSync::Impl::OnTransaction(PeerId peer, primitives::Transaction tx) {
   if (Enqueue({peer, std::move(tx), true, bytes})) ++counters_.transactions_received;
 }
 
+// [cmpct hook] chain work: the header first (HandleCmpctBlock on the worker).
+void ChainSync::Impl::QueueChainWork(PeerId id, const wire::CmpctBlock& compact) {
+  util::MutexLock lock(mutex_);
+  if (!running_ || !FindPeer(id)) return;
+  size_t bytes = sizeof(compact) + compact.short_ids.size() * sizeof(uint64_t);
+  for (const auto& prefilled : compact.prefilled) bytes += MemoryOf(prefilled.tx);
+  (void)Enqueue({id, compact, true, bytes});  // (it logs a drop itself; the block comes by inv)
+}
+
 // Headers are not held to the job count (a window of small blocks fills it during a sync, and
 // the next batch of headers must get through), only to the byte budget; QueueChainWork bounds
 // them per peer.
 bool ChainSync::Impl::Enqueue(Job job) {
-  const bool counted = !std::holds_alternative<wire::Headers>(job.item);
+  const bool header_work = std::holds_alternative<wire::Headers>(job.item) ||
+                           std::holds_alternative<wire::CmpctBlock>(job.item);
+  const bool counted = !header_work;
   if ((counted && jobs_.size() >= options_.validation_queue) ||
       (!jobs_.empty() && job_bytes_ + job.bytes > options_.validation_queue_bytes)) {
     DebugLog(job.peer, "validation queue full: dropped");
     return false;
   }
   job_bytes_ += job.bytes;
-  if (std::holds_alternative<wire::Headers>(job.item)) {
+  if (header_work) {
     ++chain_jobs_;
     jobs_.insert(jobs_.begin() + static_cast<ptrdiff_t>(header_jobs_++), std::move(job));
   } else if (std::holds_alternative<primitives::Block>(job.item)) {
@@ -238,6 +255,8 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
       ProcessBlock(job.peer, *block, job.requested);
     } else if (auto* headers = std::get_if<wire::Headers>(&job.item)) {
       HandleHeaders(job.peer, *headers, job.requested);
+    } else if (auto* compact = std::get_if<wire::CmpctBlock>(&job.item)) {
+      HandleCmpctBlock(job.peer, *compact);  // [cmpct hook] its header is chain work
     } else {
       ProcessTransaction(job.peer, std::get<primitives::Transaction>(job.item));
     }

@@ -72,6 +72,11 @@ struct SyncStatus {
   uint64_t headers_received = 0;
   uint64_t transactions_received = 0;
   uint64_t misbehavior_reports = 0;
+  // BIP152 compact blocks [cmpct hook] (docs/compact-blocks.md).
+  uint64_t compact_blocks_received = 0;     // cmpctblock messages for blocks we did not have
+  uint64_t compact_reconstructed = 0;       // rebuilt from our pools alone (no round trip)
+  uint64_t compact_round_trip = 0;          // rebuilt after one getblocktxn/blocktxn round
+  uint64_t compact_fallbacks = 0;           // given up for a full block (collision, mismatch, cap)
 };
 
 class ChainSync {

@@ -39,7 +39,7 @@ Handshake::Step Handshake::OnMessage(const wire::Message& message,
         peer_addrv2_ = true;
         return Step{};
       }
-      // Feature negotiation we do not know (sendcmpct, sendtxrcncl, ...): Core sends several.
+      // Feature negotiation we do not know (sendtxrcncl, ...): Core sends several.
       if (std::holds_alternative<wire::Unknown>(message)) return Step{};
       return Unexpected(message, "before verack");
     case State::kComplete:

@@ -62,8 +62,10 @@ constexpr size_t kMaxMempoolInv = 5000;
 
 void ChainSync::Impl::OnNewTip(const chain::ChainTip& tip) {
   Effects fx;
+  auto push = BlockToPush(tip);  // [cmpct hook] read (outside our lock) for cmpctblock pushes
   {
     util::MutexLock lock(mutex_);
+    if (push) RememberBlock(std::move(push));
     const auto now = Clock::now();
     tip_samples_.emplace_back(now, tip.height);
     while (tip_samples_.size() > 2 && now - tip_samples_.front().first > std::chrono::seconds(10)) {
@@ -84,6 +86,12 @@ void ChainSync::Impl::OnNewTip(const chain::ChainTip& tip) {
 void ChainSync::Impl::AnnounceTip(const chain::ChainTip& tip, Effects& fx) {
   const auto genesis = chain_.GetBlockHash(0).value_or(crypto::Uint256{});
   for (auto& [id, peer] : peers_) {
+    // [cmpct hook] high-bandwidth peers: cmpctblock (or `headers` if they lack the parent), sent
+    // at once so that pushes and announcements reach each peer in block order.
+    if (!peer.known.Contains(tip.hash) && AnnounceCompact(id, tip.hash)) {
+      peer.known.Insert(tip.hash);
+      continue;
+    }
     auto message = AnnounceTipTo({
         .tip = tip.hash,
         .genesis = genesis,
@@ -211,10 +219,12 @@ std::optional<std::pair<PeerId, std::vector<wire::InvItem>>> ChainSync::Impl::Ne
     std::vector<wire::InvItem> turn;
     while (!peer->getdata_queue.empty() && turn.size() < kMaxTxPerTurn) {
       const wire::InvItem item = peer->getdata_queue.front();
-      if (IsBlockType(item.type) && !turn.empty()) break;  // the block gets a turn of its own
+      // The block gets a turn of its own ([cmpct hook]: a compact one too).
+      const bool block = IsBlockType(item.type) || item.type == wire::InvType::kCompactBlock;
+      if (block && !turn.empty()) break;
       peer->getdata_queue.pop_front();
       turn.push_back(item);
-      if (IsBlockType(item.type)) break;
+      if (block) break;
     }
     if (peer->getdata_queue.empty()) serve_ready_.erase(id);
     return std::make_pair(id, std::move(turn));
@@ -291,8 +301,14 @@ size_t ChainSync::Impl::ServeTurn(PeerId id, const std::vector<wire::InvItem>& i
       }
       (void)network_.Send(id, wire::TxMessage{std::move(entry->tx), WitnessFor(item.type)});
       served.push_back(entry->txid);
+    } else if (item.type == wire::InvType::kCompactBlock) {  // [cmpct hook]
+      if (ServeCompactBlock(id, item)) {
+        served.push_back(item.hash);
+      } else {
+        missing.push_back(item);
+      }
     } else {
-      missing.push_back(item);  // filtered/compact blocks and unknown types: not served
+      missing.push_back(item);  // filtered blocks and unknown types: not served
     }
   }
   std::vector<std::pair<PeerId, wire::Message>> notfound;
@@ -394,11 +410,13 @@ void ChainSync::Impl::ProcessTransaction(PeerId id, const primitives::Transactio
     if (!outcome) {
       // Remembered by wtxid: the same txid with another witness may still be valid.
       recent_rejects_.Insert(primitives::Wtxid(tx));
+      RememberRejected(tx);  // [cmpct hook] a block may still contain it
       if (outcome.error().code == chain::ErrorCode::kConsensus) {
         fx.Report(id, {.kind = MisbehaviorKind::kInvalidTransaction, .command = "tx",
                        .detail = std::string(outcome.error().Reason())});
       }
     } else if (*outcome == chain::TxOutcome::kOrphan) {
+      RememberRejected(tx);  // [cmpct hook] not in the mempool yet
       // Ask the sender for the parents we have not seen.
       const auto now = Clock::now();
       for (const auto& input : tx.inputs) {

@@ -22,6 +22,9 @@ enum class Route {
   kSync,        // ChainSync bookkeeping, under its lock (ChainSync::Impl::Handle overloads)
   kSyncChain,   // ChainSync work that asks the chainstate to accept data (headers): queued for
                 // the validation worker (ChainSync::Impl::QueueChainWork overloads)
+  kSyncOwnLock,  // ChainSync work on the I/O thread that locks for itself because it may hand a
+                 // block on (blocktxn: the rebuilt block goes to OnBlock); no chain work
+                 // (ChainSync::Impl::HandleOwnLock overloads)
   kSyncObject,  // block/tx: handed to ChainSync by value (NetworkManager OnBlock/OnTransaction)
   kIgnored,     // understood, deliberately unhandled (reject is deprecated, BIP61; unknown)
 };
@@ -49,6 +52,10 @@ PARTHENON_ROUTE(MemPool, kSync)
 PARTHENON_ROUTE(WtxidRelay, kHandshake)
 PARTHENON_ROUTE(SendAddrV2, kHandshake)
 PARTHENON_ROUTE(AddrV2, kDiscovery)
+PARTHENON_ROUTE(SendCmpct, kSync)
+PARTHENON_ROUTE(CmpctBlock, kSyncChain)
+PARTHENON_ROUTE(GetBlockTxn, kSync)
+PARTHENON_ROUTE(BlockTxn, kSyncOwnLock)
 PARTHENON_ROUTE(Unknown, kIgnored)
 #undef PARTHENON_ROUTE
 

@@ -279,6 +279,11 @@ bool ChainSync::Impl::DownloadView::PeerHas(PeerId peer, const crypto::Uint256& 
   return it != impl_.peers_.end() && it->second.known.Contains(hash);
 }
 
+// [cmpct hook] MSG_CMPCT_BLOCK for the next block from a compact-block peer.
+wire::InvType ChainSync::Impl::DownloadView::RequestType(PeerId peer, int32_t height) const {
+  return impl_.BlockRequestType(peer, height, impl_.tip_.height);
+}
+
 void ChainSync::Impl::RebuildDownloadQueue() { download_.Rebuild(DownloadView(*this)); }
 
 void ChainSync::Impl::ScheduleBlocks(SteadyTime now, Effects& fx) {
@@ -300,6 +305,7 @@ void ChainSync::Impl::RequestRefetches(SteadyTime now, Effects& fx) {
 }
 
 void ChainSync::Impl::CheckTimeouts(SteadyTime now, Effects& fx) {
+  CheckCompactTimeouts(now, fx);  // [cmpct hook]
   // One report per peer and tick, however many of its requests expired.
   std::map<PeerId, size_t> undelivered = download_.TakeExpired(now);
   for (const auto& [id, count] : tx_requests_.TakeExpired(now, fx)) undelivered[id] += count;
@@ -359,6 +365,8 @@ void ChainSync::Impl::ProcessBlock(PeerId id, const primitives::Block& block, bo
       }
     } else {
       recent_.Insert(hash);
+      // [cmpct hook] first delivery of our new tip: maybe a high-bandwidth peer.
+      if (chain_.Tip().hash == hash && chain_.HeaderTip().hash == hash) CompactBlockDelivered(id, fx);
     }
     RebuildDownloadQueue();
     ScheduleBlocks(now, fx);

@@ -13,6 +13,19 @@
 
 namespace parthenon::p2p::wire {
 
+// BIP152 compact blocks. A block holds at most this many transactions: Bitcoin Core's
+// MAX_BLOCK_WEIGHT / MIN_SERIALIZABLE_TRANSACTION_WEIGHT (no transaction serializes to less
+// than 10 bytes, 40 weight units), the cap of every compact-block count.
+inline constexpr size_t kMinSerializableTxSize = 10;
+inline constexpr size_t kMaxBlockTransactions = kMaxBlockWeight / (4 * kMinSerializableTxSize);
+inline constexpr size_t kShortIdSize = 6;
+inline constexpr uint32_t kSendCmpctSize = 1 + 8;  // announce flag, version
+// A cmpctblock or blocktxn carries at most a block's transactions; getblocktxn is capped like
+// every other Core message (MAX_PROTOCOL_MESSAGE_LENGTH).
+inline constexpr uint32_t kMaxCmpctBlockSize = kMaxBlockMessageSize;
+inline constexpr uint32_t kMaxBlockTxnSize = kMaxBlockMessageSize;
+inline constexpr uint32_t kMaxGetBlockTxnSize = kMaxProtocolMessageLength;
+
 // X(Type, "command", payload cap in bytes). Type is the message struct in messages.h.
 // The order is the order of the Message variant's alternatives; append only.
 #define PARTHENON_WIRE_COMMANDS(X)                \
@@ -36,7 +49,11 @@ namespace parthenon::p2p::wire {
   X(MemPool, "mempool", 0)                        \
   X(WtxidRelay, "wtxidrelay", 0)                  \
   X(SendAddrV2, "sendaddrv2", 0)                  \
-  X(AddrV2, "addrv2", kMaxAddrV2Size)
+  X(AddrV2, "addrv2", kMaxAddrV2Size)            \
+  X(SendCmpct, "sendcmpct", kSendCmpctSize)       \
+  X(CmpctBlock, "cmpctblock", kMaxCmpctBlockSize) \
+  X(GetBlockTxn, "getblocktxn", kMaxGetBlockTxnSize) \
+  X(BlockTxn, "blocktxn", kMaxBlockTxnSize)
 
 enum class Command : uint8_t {
 #define PARTHENON_WIRE_ENUM(type, name, cap) k##type,

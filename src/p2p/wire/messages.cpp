@@ -279,6 +279,117 @@ AddrV2 Read(PayloadReader& in, Tag<AddrV2>) {
   return m;
 }
 
+// --- BIP152 compact blocks ---
+
+void Write(Writer& out, const SendCmpct& m) {
+  out.U8(m.announce ? 1 : 0);
+  out.U64(m.version);
+}
+SendCmpct Read(PayloadReader& in, Tag<SendCmpct>) {
+  SendCmpct m;
+  m.announce = in.in().U8() != 0;
+  m.version = in.in().U64();
+  return m;
+}
+
+// Differential index encoding: each position is written as its distance past the previous
+// one (`previous` is -1 before the first). REQUIRES: positions increasing.
+void WriteDifferential(Writer& out, uint32_t index, int64_t& previous) {
+  out.CompactSize(static_cast<uint64_t>(int64_t{index} - previous - 1));
+  previous = index;
+}
+
+// The next absolute position after `previous` (-1 before the first); a position beyond 16
+// bits is kFieldTooLarge (BIP152 / Core: "indexes overflowed 16 bits").
+uint32_t ReadDifferential(PayloadReader& in, int64_t& previous) {
+  const uint64_t gap = in.in().CompactSize();
+  if (!in.in().ok()) return 0;
+  if (gap > 0xffff || previous + 1 + static_cast<int64_t>(gap) > 0xffff) {
+    in.Fail(Error::kFieldTooLarge);
+    return 0;
+  }
+  previous += 1 + static_cast<int64_t>(gap);
+  return static_cast<uint32_t>(previous);
+}
+
+void Write(Writer& out, const CmpctBlock& m) {
+  primitives::Serialize(out, m.header);
+  out.U64(m.nonce);
+  out.CompactSize(m.short_ids.size());
+  for (const uint64_t id : m.short_ids) {
+    std::array<std::byte, 8> bytes;
+    util::WriteLE<uint64_t>(bytes.data(), id);
+    out.Raw(std::span(bytes).first(kShortIdSize));
+  }
+  out.CompactSize(m.prefilled.size());
+  int64_t previous = -1;
+  for (const PrefilledTransaction& p : m.prefilled) {
+    WriteDifferential(out, p.index, previous);
+    primitives::Serialize(out, p.tx, primitives::WitnessMode::kInclude);
+  }
+}
+
+CmpctBlock Read(PayloadReader& in, Tag<CmpctBlock>) {
+  CmpctBlock m;
+  m.header = primitives::ReadBlockHeader(in.in());
+  m.nonce = in.in().U64();
+  m.short_ids.resize(in.Count(kMaxBlockTransactions, kShortIdSize));
+  for (uint64_t& id : m.short_ids) {
+    const util::ByteSpan bytes = in.in().Raw(kShortIdSize);
+    if (!in.in().ok()) break;
+    std::array<std::byte, 8> word{};
+    std::copy(bytes.begin(), bytes.end(), word.begin());
+    id = util::ReadLE<uint64_t>(word.data());
+  }
+  m.prefilled.resize(
+      in.Count(kMaxBlockTransactions - m.short_ids.size(), 1 + kMinSerializableTxSize));
+  int64_t previous = -1;
+  for (PrefilledTransaction& p : m.prefilled) {
+    p.index = ReadDifferential(in, previous);
+    p.tx = primitives::ReadTransaction(in.in());
+    if (!in.in().ok()) break;
+  }
+  return m;
+}
+
+void Write(Writer& out, const GetBlockTxn& m) {
+  out.Hash(m.block_hash);
+  out.CompactSize(m.indexes.size());
+  int64_t previous = -1;
+  for (const uint32_t index : m.indexes) WriteDifferential(out, index, previous);
+}
+
+GetBlockTxn Read(PayloadReader& in, Tag<GetBlockTxn>) {
+  GetBlockTxn m;
+  m.block_hash = in.in().Hash();
+  m.indexes.resize(in.Count(kMaxBlockTransactions, 1));
+  int64_t previous = -1;
+  for (uint32_t& index : m.indexes) {
+    index = ReadDifferential(in, previous);
+    if (!in.in().ok()) break;
+  }
+  return m;
+}
+
+void Write(Writer& out, const BlockTxn& m) {
+  out.Hash(m.block_hash);
+  out.CompactSize(m.transactions.size());
+  for (const auto& tx : m.transactions) {
+    primitives::Serialize(out, tx, primitives::WitnessMode::kInclude);
+  }
+}
+
+BlockTxn Read(PayloadReader& in, Tag<BlockTxn>) {
+  BlockTxn m;
+  m.block_hash = in.in().Hash();
+  m.transactions.resize(in.Count(kMaxBlockTransactions, kMinSerializableTxSize));
+  for (auto& tx : m.transactions) {
+    tx = primitives::ReadTransaction(in.in());
+    if (!in.in().ok()) break;
+  }
+  return m;
+}
+
 void Write(Writer& out, const FeeFilter& m) { out.I64(m.fee_rate); }
 FeeFilter Read(PayloadReader& in, Tag<FeeFilter>) { return FeeFilter{in.in().I64()}; }
 

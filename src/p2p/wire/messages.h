@@ -182,6 +182,45 @@ struct AddrV2 {
   std::vector<AddrV2Entry> entries;  // at most kMaxAddrEntries
   bool operator==(const AddrV2&) const = default;
 };
+// BIP152 compact blocks (version 2: short ids of wtxids, transactions with witness data).
+// `sendcmpct`: the version the sender speaks, and whether it wants new blocks pushed to it as
+// cmpctblock without asking (high-bandwidth mode) or announced as usual (low-bandwidth).
+struct SendCmpct {
+  bool announce = false;
+  uint64_t version = 2;
+  bool operator==(const SendCmpct&) const = default;
+};
+// A transaction sent whole inside a cmpctblock, with its position in the block. On the wire the
+// positions are differentially encoded (each as the gap after the previous one); here they are
+// absolute.
+struct PrefilledTransaction {
+  uint32_t index = 0;  // < 2^16 (BIP152: positions must fit 16 bits)
+  primitives::Transaction tx;
+  bool operator==(const PrefilledTransaction&) const = default;
+};
+// `cmpctblock`: a header, the nonce keying the short ids, a 6-byte short id (little-endian,
+// kept in the low 48 bits) for each transaction not prefilled, and the prefilled ones.
+// At most kMaxBlockTransactions short ids and prefilled transactions together.
+struct CmpctBlock {
+  primitives::BlockHeader header;
+  uint64_t nonce = 0;
+  std::vector<uint64_t> short_ids;
+  std::vector<PrefilledTransaction> prefilled;  // in increasing index order
+  bool operator==(const CmpctBlock&) const = default;
+};
+// `getblocktxn`: the positions (absolute here, differential on the wire, increasing) of the
+// transactions of `block_hash` the sender could not fill.
+struct GetBlockTxn {
+  crypto::Uint256 block_hash;
+  std::vector<uint32_t> indexes;  // each < 2^16, increasing
+  bool operator==(const GetBlockTxn&) const = default;
+};
+// `blocktxn`: the transactions a getblocktxn asked for, in its order, with witness data.
+struct BlockTxn {
+  crypto::Uint256 block_hash;
+  std::vector<primitives::Transaction> transactions;
+  bool operator==(const BlockTxn&) const = default;
+};
 // Any command we do not know; handlers ignore it.
 struct Unknown {
   std::string command;

@@ -222,12 +222,12 @@ TEST(MessagesTest, RejectDataIsOptionalHash) {
 }
 
 TEST(MessagesTest, UnknownCommandsDecodeToUnknown) {
-  const auto decoded = Decode("sendcmpct", "000100000000000000");
+  const auto decoded = Decode("sendtxrcncl", "000100000000000000");
   ASSERT_TRUE(decoded);
   const auto& unknown = std::get<Unknown>(*decoded);
-  EXPECT_EQ(unknown.command, "sendcmpct");
+  EXPECT_EQ(unknown.command, "sendtxrcncl");
   EXPECT_EQ(unknown.payload, HexToBytes("000100000000000000"));
-  EXPECT_EQ(CommandName(*decoded), "sendcmpct");
+  EXPECT_EQ(CommandName(*decoded), "sendtxrcncl");
 }
 
 TEST(MessagesTest, ErrorsHaveCategories) {

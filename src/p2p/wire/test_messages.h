@@ -103,7 +103,12 @@ inline std::vector<Message> SampleMessages(std::mt19937_64& rng) {
       AddrV2{{{1'700'000'000, 1033, 1, {std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}}, 8333},
               {1'700'000'001, 1, 4, util::Bytes(32, std::byte{7}), 9050},
               {1'700'000'002, 0, 42, util::Bytes(3, std::byte{9}), 1}}},
-      Unknown{"sendcmpct", unknown_payload},
+      SendCmpct{rng() % 2 == 0, 2},
+      CmpctBlock{genesis.header, rng(), {rng() & 0xffffffffffff, 0x0000'0102'0304'0506},
+                 {{0, genesis.transactions[0]}, {3, WitnessTransaction(rng)}}},
+      GetBlockTxn{RandomHash(rng), {1, 2, 7, 65535}},
+      BlockTxn{RandomHash(rng), {WitnessTransaction(rng), genesis.transactions[0]}},
+      Unknown{"sendtxrcncl", unknown_payload},
   };
 }
 
