@@ -12,7 +12,7 @@ _REPORT = re.compile(r"WARNING: ThreadSanitizer: ([a-z -]+?) \(pid")
 _TEST_TIMEOUT_S = 300  # ctest's watchdog per test: a hung (deadlocked) test fails
 # The tsan build makes the integration test programs (and any unit test program asked for);
 # the others are listed by ctest as *_NOT_BUILT, and functional tests use the release binaries.
-_NOT_TSAN = "_NOT_BUILT$|^functional_|^check_layers$"
+_NOT_TSAN = "_NOT_BUILT$|^functional_|^check_layers$|^chaos$"
 
 
 def tsan_options(ctx: Context, log_dir) -> str:
