@@ -1,5 +1,5 @@
 """Race and deadlock detection: the integration tests (many nodes, many threads, in one process)
-built with ThreadSanitizer (the `tsan` preset) and run under a watchdog (docs/chaos-resources.md)."""
+built with ThreadSanitizer (the `tsan` preset) and run under a watchdog (docs/chaos.md)."""
 from __future__ import annotations
 
 import os

@@ -1,6 +1,6 @@
 """Resource chaos cases: a daemon under a cgroup memory limit near its working set, under a CPU
 quota of 10% of a core, and with a low RLIMIT_NOFILE facing many inbound connections
-(docs/chaos-resources.md)."""
+(docs/chaos.md)."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,5 @@
 """Storage chaos cases: a disk that fills during sync, damaged files found at start or on read,
-and slow storage under a running daemon (docs/chaos-resources.md)."""
+and slow storage under a running daemon (docs/chaos.md)."""
 from __future__ import annotations
 
 import contextlib
