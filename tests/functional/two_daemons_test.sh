@@ -31,7 +31,8 @@ echo "$peers" | grep -q '"state":"connected"' || fail "REST peers: $peers"
 metrics=$(curl -s -u "$auth" "http://127.0.0.1:$(rpc_port a)/metrics")
 echo "$metrics" | grep -q '^parthenon_chain_height 3$' || fail "metrics lack the chain height"
 echo "$metrics" | grep -q '^parthenon_peers{direction="inbound",state="connected"} 1$' || fail "metrics lack the peer"
-echo "$metrics" | grep -q 'parthenon_p2p_messages_total{direction="sent",command="block"}' || fail "metrics lack block traffic"
+# (a block travels whole or, BIP152, as a compact block: docs/compact-blocks.md)
+echo "$metrics" | grep -Eq 'parthenon_p2p_messages_total\{direction="sent",command="(block|cmpctblock)"\}' || fail "metrics lack block traffic"
 cli b getsyncstatus | grep -q '"height": 3' || fail "getsyncstatus does not show height 3"
 
 # RPC without credentials is refused.

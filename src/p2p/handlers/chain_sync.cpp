@@ -104,9 +104,16 @@ void ChainSync::Impl::OnPeerConnected(const PeerInfo& info) {
     }
     // A peer ahead of our best header may hold a better chain: ask it directly (this is also
     // how a healed partition or a late node catches up without waiting for an announcement).
+    // Unless a headers download is under way with another peer, ask a new peer anyway, as Core
+    // does at sync start: its VERSION height is only what it had then, and blocks it connected
+    // while the handshake finished were announced to the peers it had (not to us).
     const auto now = Clock::now();
-    if (info.start_height > chain_.HeaderTip().height) SendGetHeaders(info.id, std::nullopt, now, fx);
-    if (!sync_peer_ && info.start_height > chain_.HeaderTip().height) sync_peer_ = info.id;
+    const bool ahead = info.start_height > chain_.HeaderTip().height;
+    const bool downloading = std::any_of(peers_.begin(), peers_.end(), [&](const auto& entry) {
+      return entry.first != info.id && entry.second.HeadersOutstanding();
+    });
+    if (ahead || !downloading) SendGetHeaders(info.id, std::nullopt, now, fx);
+    if (!sync_peer_ && ahead) sync_peer_ = info.id;
   }
   Flush(fx);
 }
