@@ -9,6 +9,7 @@
 
 #include "crypto/schnorr.h"
 #include "sync_node.h"
+#include "topology.h"
 
 namespace parthenon::p2p::test {
 namespace {
@@ -43,31 +44,6 @@ primitives::Transaction SpendCoinbase(SyncNode& node, int height) {
       Key(), {coin}, {primitives::TxOut{coin.out.value - 1000, chain::testing::PayTo(Key())}});
 }
 
-enum class Topology { kLine, kStar, kRandom };
-
-void Connect(Nodes& nodes, Topology topology) {
-  const size_t n = nodes.size();
-  switch (topology) {
-    case Topology::kLine:
-      for (size_t i = 0; i + 1 < n; ++i) ASSERT_TRUE(nodes[i]->Link(*nodes[i + 1]));
-      break;
-    case Topology::kStar:
-      for (size_t i = 1; i < n; ++i) ASSERT_TRUE(nodes[i]->Link(*nodes[0]));
-      break;
-    case Topology::kRandom: {
-      std::mt19937 rng(7);
-      std::set<std::pair<size_t, size_t>> edges;
-      for (size_t i = 1; i < n; ++i) edges.insert({std::uniform_int_distribution<size_t>(0, i - 1)(rng), i});
-      while (edges.size() < n * 3 / 2) {
-        const size_t a = rng() % n, b = rng() % n;
-        if (a != b) edges.insert({std::min(a, b), std::max(a, b)});
-      }
-      for (const auto& [a, b] : edges) ASSERT_TRUE(nodes[b]->Link(*nodes[a]));
-      break;
-    }
-  }
-}
-
 bool AllMempoolsHold(const Nodes& nodes, size_t count) {
   return WaitUntil([&] {
     for (const auto& node : nodes) {
@@ -82,7 +58,7 @@ class CompactPropagationTest : public ::testing::TestWithParam<Topology> {};
 TEST_P(CompactPropagationTest, BlocksTravelAsCompactBlocksAndAreRebuiltOncePerNode) {
   constexpr int kNodes = 10;
   Nodes nodes = MakeNodes(kNodes, static_cast<int>(GetParam()));
-  Connect(nodes, GetParam());
+  Connect(nodes, GetParam(), 7);
   // Blocks mined at an end, the middle and the other end, each with transactions that every
   // mempool holds by then.
   const std::vector<size_t> miners = {0, kNodes / 2, kNodes - 1};

@@ -13,6 +13,7 @@
 
 #include "consensus/pow.h"
 #include "sync_node.h"
+#include "topology.h"
 
 namespace parthenon::p2p::test {
 namespace {
@@ -34,33 +35,6 @@ const util::Bytes& Payout() {
 
 bool WaitTip(const Nodes& nodes, const crypto::Uint256& hash, std::chrono::milliseconds timeout = 10s) {
   return WaitUntil([&] { return AllOnTip(nodes, hash); }, timeout);
-}
-
-enum class Topology { kLine, kStar, kRandom };
-
-void Connect(Nodes& nodes, Topology topology) {
-  const size_t n = nodes.size();
-  switch (topology) {
-    case Topology::kLine:
-      for (size_t i = 0; i + 1 < n; ++i) ASSERT_TRUE(nodes[i]->Link(*nodes[i + 1]));
-      break;
-    case Topology::kStar:
-      for (size_t i = 1; i < n; ++i) ASSERT_TRUE(nodes[i]->Link(*nodes[0]));
-      break;
-    case Topology::kRandom: {
-      // A random spanning tree (connected) plus extra random edges: about 3 links per node.
-      std::mt19937 rng(42);
-      std::set<std::pair<size_t, size_t>> edges;
-      for (size_t i = 1; i < n; ++i) edges.insert({std::uniform_int_distribution<size_t>(0, i - 1)(rng), i});
-      while (edges.size() < n * 3 / 2) {
-        size_t a = rng() % n, b = rng() % n;
-        if (a == b) continue;
-        edges.insert({std::min(a, b), std::max(a, b)});
-      }
-      for (const auto& [a, b] : edges) ASSERT_TRUE(nodes[b]->Link(*nodes[a]));
-      break;
-    }
-  }
 }
 
 class PropagationTest : public ::testing::TestWithParam<Topology> {};
