@@ -50,7 +50,7 @@ bool AllMempoolsHold(const Nodes& nodes, size_t count) {
       if (node->chain().GetMempoolInfo().count != count) return false;
     }
     return true;
-  }, 10s);
+  }, 30s);  // generous: sanitizer builds on a loaded 2-core machine relay slowly
 }
 
 class CompactPropagationTest : public ::testing::TestWithParam<Topology> {};
@@ -72,7 +72,7 @@ TEST_P(CompactPropagationTest, BlocksTravelAsCompactBlocksAndAreRebuiltOncePerNo
     const auto block = nodes[miner]->Mine(chain::testing::PayTo(Key()));
     ASSERT_EQ(block.transactions.size(), 4u);
     ++mined[miner];
-    ASSERT_TRUE(WaitUntil([&] { return AllOnTip(nodes, block.header.Hash()); }, 10s));
+    ASSERT_TRUE(WaitUntil([&] { return AllOnTip(nodes, block.header.Hash()); }, 30s));
     ASSERT_TRUE(AllMempoolsHold(nodes, 0));
   }
   for (size_t i = 0; i < kNodes; ++i) {
