@@ -782,6 +782,7 @@ void NetworkManager::Impl::NoteRequest(PeerHandle& h, const wire::Message& messa
   uint64_t items = 0;
   uint64_t headers = 0;
   if (const auto* getdata = std::get_if<wire::GetData>(&message)) items = getdata->items.size();
+  if (std::holds_alternative<wire::GetBlockTxn>(message)) items = 1;  // answered by one blocktxn
   if (std::holds_alternative<wire::GetHeaders>(message)) headers = 1;
   if (items == 0 && headers == 0) return;
   util::MutexLock lock(h.mutex);

@@ -277,8 +277,11 @@ class Session {
   bool Solicited(const wire::Message& message) {
     util::MutexLock lock(h_->mutex);
     if (std::holds_alternative<wire::Pong>(message)) return true;
+    // One getdata entry (a cmpctblock answers MSG_CMPCT_BLOCK) or one getblocktxn each.
     if (std::holds_alternative<wire::BlockMessage>(message) ||
-        std::holds_alternative<wire::TxMessage>(message)) {
+        std::holds_alternative<wire::TxMessage>(message) ||
+        std::holds_alternative<wire::CmpctBlock>(message) ||
+        std::holds_alternative<wire::BlockTxn>(message)) {
       if (h_->solicited_items == 0) return false;
       --h_->solicited_items;
       return true;

@@ -438,6 +438,9 @@ TEST(SyncTest, UnrequestedOrphanBlockIsFetchedOnceItsHeadersConnect) {
   Nodes victim = MakeNodes(1, 64);
   RawPeer raw("127.30.64.40", victim[0]->ip(), victim[0]->port());
   ASSERT_TRUE(Handshake(raw, 0));
+  // A new peer is asked for headers at once (sync start); it has nothing to add yet.
+  ASSERT_TRUE(raw.ReadUntil<wire::GetHeaders>()) << "no getheaders at connection";
+  ASSERT_TRUE(raw.Send(wire::Headers{}));
   ASSERT_TRUE(raw.Send(wire::BlockMessage{child}));
   ASSERT_TRUE(raw.ReadUntil<wire::GetHeaders>()) << "no getheaders after an orphan block";
   ASSERT_TRUE(raw.Send(wire::Headers{{parent.header, child.header}}));
