@@ -213,7 +213,9 @@ void ChainSync::Impl::QueueChainWork(PeerId id, const wire::CmpctBlock& compact)
   if (!running_ || !FindPeer(id)) return;
   size_t bytes = sizeof(compact) + compact.short_ids.size() * sizeof(uint64_t);
   for (const auto& prefilled : compact.prefilled) bytes += MemoryOf(prefilled.tx);
-  (void)Enqueue({id, compact, true, bytes});  // (it logs a drop itself; the block comes by inv)
+  // Dropped when the queue is full (Enqueue logs it): the block is then fetched once a later
+  // announcement or cmpctblock does not connect and we ask for headers.
+  (void)Enqueue({id, compact, true, bytes});
 }
 
 // Headers are not held to the job count (a window of small blocks fills it during a sync, and
