@@ -95,14 +95,7 @@ TEST_P(CompactPropagationTest, BlocksTravelAsCompactBlocksAndAreRebuiltOncePerNo
 
 INSTANTIATE_TEST_SUITE_P(Topologies, CompactPropagationTest,
                          ::testing::Values(Topology::kLine, Topology::kStar, Topology::kRandom),
-                         [](const auto& param_info) {
-                           switch (param_info.param) {
-                             case Topology::kLine: return std::string("Line");
-                             case Topology::kStar: return std::string("Star");
-                             case Topology::kRandom: return std::string("Random");
-                           }
-                           return std::string("?");
-                         });
+                         TopologyName);
 
 TEST(CompactBlocksTest, ANodeWithoutTheTransactionsFetchesThemInOneRound) {
   Nodes nodes = MakeNodes(2, 10);

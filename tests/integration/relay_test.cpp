@@ -64,14 +64,7 @@ TEST_P(PropagationTest, BlocksReachEveryNodeAndAreDownloadedOncePerNode) {
 
 INSTANTIATE_TEST_SUITE_P(Topologies, PropagationTest,
                          ::testing::Values(Topology::kLine, Topology::kStar, Topology::kRandom),
-                         [](const auto& param_info) {
-                           switch (param_info.param) {
-                             case Topology::kLine: return std::string("Line");
-                             case Topology::kStar: return std::string("Star");
-                             case Topology::kRandom: return std::string("Random");
-                           }
-                           return std::string("?");
-                         });
+                         TopologyName);
 
 // A coin of `node`'s chain owned by Key(): the coinbase of the block at `height`.
 chain::testing::Spendable CoinAt(SyncNode& node, int height) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <string>
 #include <utility>
 
 #include "sync_node.h"
@@ -15,6 +16,16 @@
 namespace parthenon::p2p::test {
 
 enum class Topology { kLine, kStar, kRandom };
+
+// For INSTANTIATE_TEST_SUITE_P over Topology values: "Line", "Star", "Random".
+inline std::string TopologyName(const ::testing::TestParamInfo<Topology>& info) {
+  switch (info.param) {
+    case Topology::kLine: return "Line";
+    case Topology::kStar: return "Star";
+    case Topology::kRandom: return "Random";
+  }
+  return "?";
+}
 
 inline void Connect(Nodes& nodes, Topology topology, uint32_t seed = 42) {
   const size_t n = nodes.size();
