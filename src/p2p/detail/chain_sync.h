@@ -75,6 +75,7 @@ class ChainSync::Impl {
     std::vector<Announcement> tx_queue;  // for the next announcement batch
     std::optional<SteadyTime> headers_deadline;  // our getheaders is outstanding
     size_t queued_header_bytes = 0;  // its `headers` messages waiting for the validation worker
+    size_t queued_compact = 0;       // its `cmpctblock` messages waiting there (capped)
     // A getheaders of ours is unanswered, or its answer waits to be processed.
     bool HeadersOutstanding() const { return headers_deadline || queued_header_bytes > 0; }
     int unconnecting_headers = 0;   // unsolicited announcements that did not connect

@@ -209,13 +209,21 @@ void ChainSync::Impl::OnTransaction(PeerId peer, primitives::Transaction tx) {
 
 // [cmpct hook] chain work: the header first (HandleCmpctBlock on the worker).
 void ChainSync::Impl::QueueChainWork(PeerId id, const wire::CmpctBlock& compact) {
+  // A cmpctblock jumps ahead of blocks and transactions and is exempt from the job count (as
+  // headers are), so each peer may have only this many waiting; more are dropped.
+  constexpr size_t kMaxQueuedCompactPerPeer = 2;
   util::MutexLock lock(mutex_);
-  if (!running_ || !FindPeer(id)) return;
+  Peer* peer = running_ ? FindPeer(id) : nullptr;
+  if (!peer) return;
+  if (peer->queued_compact >= kMaxQueuedCompactPerPeer) {
+    DebugLog(id, "cmpctblock dropped: too many waiting for validation");
+    return;
+  }
   size_t bytes = sizeof(compact) + compact.short_ids.size() * sizeof(uint64_t);
   for (const auto& prefilled : compact.prefilled) bytes += MemoryOf(prefilled.tx);
   // Dropped when the queue is full (Enqueue logs it): the block is then fetched once a later
   // announcement or cmpctblock does not connect and we ask for headers.
-  (void)Enqueue({id, compact, true, bytes});
+  if (Enqueue({id, compact, true, bytes})) ++peer->queued_compact;
 }
 
 // Headers are not held to the job count (a window of small blocks fills it during a sync, and
@@ -265,6 +273,10 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
     } else if (auto* headers = std::get_if<wire::Headers>(&job.item)) {
       HandleHeaders(job.peer, *headers, job.requested);
     } else if (auto* compact = std::get_if<wire::CmpctBlock>(&job.item)) {
+      {
+        util::MutexLock lock(mutex_);
+        if (Peer* peer = FindPeer(job.peer); peer && peer->queued_compact > 0) --peer->queued_compact;
+      }
       HandleCmpctBlock(job.peer, *compact);  // [cmpct hook] its header is chain work
     } else {
       ProcessTransaction(job.peer, std::get<primitives::Transaction>(job.item));
