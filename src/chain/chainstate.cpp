@@ -29,6 +29,7 @@ Chainstate::Impl::Impl(Options opts, const consensus::ChainParams& chain_params)
       clock(options.clock != nullptr ? *options.clock : util::RealClock()),
       pool(VerifierThreads(options.verifier_threads)),
       verifier(pool),
+      script_cache(options.script_cache_entries),
       pool_txs(options.mempool) {}
 
 Chainstate::Chainstate(std::unique_ptr<Impl> impl)
@@ -122,12 +123,17 @@ Result<void> Chainstate::Impl::LoadIndex() {
   if (corrupt) return std::unexpected(*corrupt);
   std::sort(loaded.begin(), loaded.end(),
             [](const auto& a, const auto& b) { return a.height < b.height; });
+  storage::WriteBatch unreachable;
   for (auto& record : loaded) {
     const int32_t height = record.height;
     const bool genesis = record.hash == params.genesis_hash;
     if (!genesis && index.Find(record.header.prev_block) == nullptr) {
-      return Fail(ErrorCode::kCorruption, "block index entry " + record.hash.ToHex() +
-                                              " has no parent in the index");
+      // StoreBlock writes a stored block's entry at once, its parent's header entry waits for
+      // the next flush: a crash or a full disk in between leaves this one without a parent.
+      // Nothing reaches it (the best-block marker is checked below), so it is forgotten and
+      // downloaded again if it is wanted; so are its descendants, which come later in `loaded`.
+      unreachable.Delete(storage::Column::kBlockIndex, record.hash.span());
+      continue;
     }
     BlockIndexEntry* entry = index.Insert(std::move(record));
     if (entry->height != height) {
@@ -139,7 +145,19 @@ Result<void> Chainstate::Impl::LoadIndex() {
       corrupt_details[entry->hash] = "block " + entry->hash.ToHex() + " was found damaged before the restart";
     }
   }
+  if (!unreachable.empty()) ForgetUnreachable(unreachable);
   return {};
+}
+
+void Chainstate::Impl::ForgetUnreachable(const storage::WriteBatch& records) {
+  auto& log = util::Log(util::LogCategory::kChain);
+  log.warn("{} block index entries have no parent in the index (written just before a crash or a "
+           "full disk stopped the flush of their parents' headers): forgotten, their blocks will be "
+           "downloaded again if needed", records.size());
+  // If this fails (a disk still full), the entries are dropped again at the next start.
+  if (auto deleted = db->Write(records); !deleted) {
+    log.warn("could not delete the unreachable index entries: {}", deleted.error().Message());
+  }
 }
 
 Result<void> Chainstate::Impl::InitGenesis() {

@@ -152,6 +152,41 @@ TEST(CrashTest, UnflushedBlocksAreReplayed) {
   EXPECT_EQ(chain->Tip().height, 6);
 }
 
+// Headers-first sync stores blocks out of order: a stored block's index entry is written at
+// once, its parent's header entry at the next flush. A crash in between must not leave a
+// datadir that cannot be opened ("no parent in the index"): the unreachable entry is forgotten.
+TEST(CrashTest, ABlockStoredBeforeItsParentsHeaderWasFlushedSurvivesACrash) {
+  TestChain source;
+  ASSERT_TRUE(source.Open());
+  const auto key = crypto::KeyPair::Generate();
+  std::vector<primitives::Block> blocks;
+  for (int i = 0; i < 3; ++i) blocks.push_back(source.Mine(PayTo(key)));
+  storage::testing::TempDir dir;
+  BatchFaults faults;
+  TestChain chain(dir.path());
+  chain.write_filter = &faults;
+  ASSERT_TRUE(chain.Open());
+  chain.clock.Set(source.clock.Now());
+  const std::vector<primitives::BlockHeader> headers{blocks[0].header, blocks[1].header, blocks[2].header};
+  (void)chain->SubmitHeaders(headers);
+  ASSERT_EQ(chain->SubmitBlock(blocks[0]).value(), BlockOutcome::kAccepted);
+  ASSERT_TRUE(chain->SubmitBlock(blocks[2]));  // stored; its parent's data has not arrived
+  EXPECT_EQ(chain->Tip().height, 1);
+  faults.FailNth(1, /*sticky=*/true);  // killed: the shutdown flush never lands
+  chain.Close();
+  faults.Heal();
+
+  ASSERT_TRUE(chain.Open());
+  EXPECT_EQ(chain->Tip().height, 1);
+  EXPECT_EQ(chain->Tip().hash, blocks[0].header.Hash());
+  ASSERT_TRUE(chain->SubmitBlock(blocks[1]));
+  ASSERT_TRUE(chain->SubmitBlock(blocks[2]));
+  EXPECT_EQ(chain->Tip().hash, blocks[2].header.Hash());
+  chain.Close();
+  ASSERT_TRUE(chain.Open());  // and the forgotten entry stays forgotten
+  EXPECT_EQ(chain->Tip().height, 3);
+}
+
 TEST(CrashTest, CorruptBlockFileIsReportedAtStartup) {
   storage::testing::TempDir dir;
   TestChain chain(dir.path());

@@ -80,7 +80,10 @@ def run_case(case: chaos_api.Case, args, work_root: pathlib.Path, log_file) -> R
     except chaos_api.NotRun as e:
         result = Result(case.key, case.title, case.category, "NOT RUN", 0, detail=str(e))
     except Exception as e:  # noqa: BLE001 - any failure of a case is its FAIL line
-        log("".join(traceback.format_exception(e)))
+        trace = "".join(traceback.format_exception(e))
+        log(trace)
+        # The report line holds one line of it; CI shows only stdout, so the whole story goes there.
+        print(f"--- {case.key} failed:\n{_last_lines(trace, 80)}", flush=True)
         result = Result(case.key, case.title, case.category, "FAIL", 0,
                         detail=(str(e).splitlines() or [type(e).__name__])[0][:200])
     finally:
@@ -91,6 +94,11 @@ def run_case(case: chaos_api.Case, args, work_root: pathlib.Path, log_file) -> R
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _last_lines(text: str, count: int) -> str:
+    lines = text.rstrip("\n").splitlines()
+    return "\n".join((["[...]"] if len(lines) > count else []) + lines[-count:])
 
 
 def _timeout(signum, frame):

@@ -18,6 +18,7 @@
 #include "chain/chainstate.h"
 #include "chain/coins.h"
 #include "chain/mempool.h"
+#include "chain/script_cache.h"
 #include "consensus/input_check.h"
 #include "consensus/sequence_locks.h"
 #include "crypto/parallel_verifier.h"
@@ -58,6 +59,7 @@ struct Chainstate::Impl {
   std::unique_ptr<storage::FlatFileStore> undo;
   util::ThreadPool pool;
   crypto::ParallelVerifier verifier;
+  ScriptCache script_cache;  // thread-safe on its own
 
   // Held while an operation's events are dispatched, so callbacks see events in order.
   util::Mutex dispatch_mutex ACQUIRED_BEFORE(mutex);
@@ -88,6 +90,8 @@ struct Chainstate::Impl {
   // chainstate.cpp
   [[nodiscard]] Result<void> Load() REQUIRES(mutex);
   [[nodiscard]] Result<void> LoadIndex() REQUIRES(mutex);
+  // Deletes index records LoadIndex found unreachable (logged; a failure only logged too).
+  void ForgetUnreachable(const storage::WriteBatch& records) REQUIRES(mutex);
   [[nodiscard]] Result<void> InitGenesis() REQUIRES(mutex);
   [[nodiscard]] Result<void> VerifyRecentBlocks() REQUIRES(mutex);
   [[nodiscard]] Result<void> FlushLocked() REQUIRES(mutex);
@@ -126,7 +130,7 @@ struct Chainstate::Impl {
   [[nodiscard]] Result<void> VerifyBlockSignatures(
       const primitives::Block& block,
       const std::vector<std::vector<primitives::TxOut>>& spent_by_tx,
-      consensus::SpendRules rules) const REQUIRES(mutex);
+      consensus::SpendRules rules) REQUIRES(mutex);
   [[nodiscard]] Result<BlockUndo> ConnectBlock(const primitives::Block& block,
                                                const BlockIndexEntry* entry) REQUIRES(mutex);
   [[nodiscard]] Result<void> ConnectTip(BlockIndexEntry* entry, const primitives::Block* hint) REQUIRES(mutex);
