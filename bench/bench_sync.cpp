@@ -11,6 +11,7 @@
 //                              idle%: download time with blocks wanted but none in flight.
 //   BM_PropagationCompact30, BM_PropagationCompactUnseen30: BIP152, see below.
 // BENCH_SYNC_INFLIGHT=<n> overrides max_blocks_in_flight_per_peer (default 16).
+// BENCH_SCRIPT_CACHE=<n> sets each node's script execution cache size (0: off; default 100,000).
 // Storage: flat-file fsync is skipped (NoSyncEnv, as in the tests); RocksDB writes stay synced.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>

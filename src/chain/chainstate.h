@@ -29,6 +29,7 @@
 
 #include "chain/errors.h"
 #include "chain/mempool.h"
+#include "chain/script_cache.h"
 #include "consensus/params.h"
 #include "crypto/arith_uint256.h"
 #include "primitives/block.h"
@@ -101,6 +102,9 @@ class Chainstate {
     // --minimumchainwork (nullopt: the chain's ChainParams::minimum_chain_work).
     std::optional<crypto::ArithUint256> minimum_chain_work;
     size_t max_orphan_txs = 100;
+    // Transactions whose input checks passed in the mempool, not re-verified in a block
+    // (script_cache.h); about 110 bytes each.
+    size_t script_cache_entries = 100'000;
   };
 
   // Opens or creates the chain under `datadir`, recovers a consistent tip (replaying or rolling
@@ -198,6 +202,8 @@ class Chainstate {
   std::vector<crypto::Uint256> BlocksToRefetch() const;
   // Reads that found damaged block data since start-up (/metrics parthenon_block_read_corrupt_total).
   uint64_t CorruptBlockReads() const;
+  // The script execution cache's hits, misses and size (script_cache.h).
+  ScriptCache::Stats ScriptCacheStats() const;
   // Called once for each block found damaged, on the thread whose read found it, with no chain
   // lock held: it may call the read-only methods (the P2P layer asks peers for the block here).
   void OnBlockDataCorrupt(std::function<void(const crypto::Uint256& hash, int32_t height)> callback);

@@ -134,6 +134,8 @@ std::vector<crypto::Uint256> Chainstate::BlocksToRefetch() const {
 
 uint64_t Chainstate::CorruptBlockReads() const { return impl_->corrupt_block_reads; }
 
+ScriptCache::Stats Chainstate::ScriptCacheStats() const { return impl_->script_cache.GetStats(); }
+
 void Chainstate::OnBlockDataCorrupt(std::function<void(const crypto::Uint256&, int32_t)> callback) {
   util::MutexLock lock(impl_->mutex);
   impl_->on_block_data_corrupt.push_back(std::move(callback));

@@ -84,6 +84,8 @@ Result<TxOutcome> Chainstate::Impl::AcceptToMempool(const primitives::Transactio
     if (consensus::IsPolicyError(verified.error())) return std::unexpected(Error::NonStandard(verified.error()));
     return Fail(verified.error());
   }
+  // Policy only adds reasons to reject, so the checks pass under the consensus rules too.
+  script_cache.Insert(primitives::Wtxid(tx), rules);
 
   pool_txs.Add({.tx = tx, .txid = txid, .fee = fee, .vsize = vsize, .time = clock.UnixSeconds()});
   events.push_back({.kind = Event::Kind::kTxAccepted, .tx = tx});

@@ -248,13 +248,15 @@ void Chainstate::Impl::ProcessOrphanBlocks(const crypto::Uint256& parent) {
 
 Result<void> Chainstate::Impl::VerifyBlockSignatures(
     const primitives::Block& block, const std::vector<std::vector<primitives::TxOut>>& spent_by_tx,
-    consensus::SpendRules rules) const {
+    consensus::SpendRules rules) {
   // Per transaction, on all cores: signature hashes (and, from v2, tapscript execution), then
   // the signatures themselves, key-path and script-path alike. Preparing the hashes is a tenth
   // of the work; spreading it too keeps the cores on signatures.
   const size_t count = block.transactions.size() - 1;  // the coinbase has no signatures
   std::vector<std::optional<consensus::Error>> prepare_errors(count);
+  // A transaction whose checks passed in our mempool under these rules is not checked again.
   const std::vector<size_t> failed = verifier.VerifyEach(count, [&](size_t k) {
+    if (script_cache.TakeForBlock(primitives::Wtxid(block.transactions[k + 1]), rules)) return true;
     auto checks = consensus::PrepareSignatureChecks(block.transactions[k + 1], spent_by_tx[k + 1], rules);
     if (!checks) {
       prepare_errors[k] = checks.error();

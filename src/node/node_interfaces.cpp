@@ -103,7 +103,8 @@ std::string Node::Metrics() const {
                                .mempool_vbytes = mempool.vbytes,
                                .block_read_corrupt = chainstate_->CorruptBlockReads(),
                                .blocks_refetch_pending = chainstate_->BlocksToRefetch().size(),
-                               .storage_writes_stopped = chainstate_->StorageFault().has_value()});
+                               .storage_writes_stopped = chainstate_->StorageFault().has_value(),
+                               .script_cache = chainstate_->ScriptCacheStats()});
 }
 
 }  // namespace parthenon::node

@@ -122,6 +122,13 @@ void SyncMetrics(MetricsWriter& out, const NodeMetricsSnapshot& s) {
   out.Sample("parthenon_block_read_corrupt_total", static_cast<double>(s.block_read_corrupt));
   gauge("parthenon_blocks_refetch_pending", "Blocks marked corrupt, waiting to be fetched again.",
         static_cast<double>(s.blocks_refetch_pending));
+  counter("parthenon_script_cache_hits_total",
+          "Block transactions whose input checks had passed in the mempool (not re-verified).",
+          s.script_cache.hits);
+  counter("parthenon_script_cache_misses_total", "Block transactions verified in full.",
+          s.script_cache.misses);
+  gauge("parthenon_script_cache_entries", "Transactions in the script execution cache.",
+        static_cast<double>(s.script_cache.entries));
   gauge("parthenon_storage_writes_stopped", "1 when a storage failure (e.g. a full disk) stopped writes.",
         s.storage_writes_stopped ? 1 : 0);
 }

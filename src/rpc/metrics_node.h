@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "chain/script_cache.h"
 #include "p2p/handlers/chain_sync.h"
 #include "p2p/network_manager.h"
 #include "p2p/peer.h"
@@ -32,6 +33,7 @@ struct NodeMetricsSnapshot {
   uint64_t block_read_corrupt = 0;     // block reads that found damaged data, since start
   size_t blocks_refetch_pending = 0;   // blocks marked corrupt, waiting for a good copy
   bool storage_writes_stopped = false;  // a storage failure (full disk) stopped writes
+  chain::ScriptCache::Stats script_cache;  // block transactions not verified twice
   bool with_process = true;  // add process_* from /proc/self (false in tests)
 };
 

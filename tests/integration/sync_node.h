@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -136,6 +137,10 @@ class SyncNode {
         .utxo_cache_bytes = 16 << 20, .db_cache_bytes = 8 << 20, .verifier_threads = 1,
         .clock = &SharedClock(), .env = &TestEnv()};
     chain_options.max_orphan_blocks = 2000;
+    // Benchmarks compare with the script execution cache off (bench_sync's BENCH_SCRIPT_CACHE).
+    if (const char* entries = std::getenv("BENCH_SCRIPT_CACHE")) {
+      chain_options.script_cache_entries = std::strtoull(entries, nullptr, 10);
+    }
     chain_ = std::move(chain::Chainstate::Open(chain_options).value());
     auto net_options = TestOptions(ip);
     net_options.io_threads = io_threads;
