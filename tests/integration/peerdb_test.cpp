@@ -441,13 +441,15 @@ TEST(PeerDbIntegrationTest, FeelersPromoteNewAddressesToTried) {
            ConnectedOfType(a.net(), ConnectionType::kFeeler).empty();
   }));
   EXPECT_EQ(ConnectedOfType(a.net(), ConnectionType::kFullRelay).size(), 1u);
-  size_t feeler_disconnects = 0;
-  for (auto* node : {&b, &c, &d}) {
-    for (const auto& info : node->Disconnected()) {
-      feeler_disconnects += info.direction == Direction::kInbound;
+  // The targets see the feelers' close a moment after `a` does.
+  const auto feeler_disconnects = [&] {
+    size_t count = 0;
+    for (auto* node : {&b, &c, &d}) {
+      for (const auto& info : node->Disconnected()) count += info.direction == Direction::kInbound;
     }
-  }
-  EXPECT_GE(feeler_disconnects, 2u);
+    return count;
+  };
+  EXPECT_TRUE(WaitUntil([&] { return feeler_disconnects() >= 2; })) << feeler_disconnects();
 }
 
 }  // namespace
