@@ -1,20 +1,9 @@
 #include "chain/script_cache.h"
 
-#include <random>
-
 namespace parthenon::chain {
-namespace {
-
-crypto::SipKey RandomSipKey() {
-  std::random_device device;
-  auto word = [&device] { return (static_cast<uint64_t>(device()) << 32) | device(); };
-  return {.k0 = word(), .k1 = word()};
-}
-
-}  // namespace
 
 ScriptCache::ScriptCache(size_t capacity)
-    : capacity_(capacity), entries_(0, KeyHash{.sip = RandomSipKey()}) {}
+    : capacity_(capacity), entries_(0, KeyHash{.sip = crypto::RandomSipKey()}) {}
 
 void ScriptCache::Insert(const crypto::Uint256& wtxid, consensus::SpendRules rules) {
   if (capacity_ == 0) return;

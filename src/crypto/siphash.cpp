@@ -1,6 +1,7 @@
 #include "crypto/siphash.h"
 
 #include <bit>
+#include <random>
 
 namespace parthenon::crypto {
 namespace {
@@ -67,6 +68,12 @@ uint64_t SipHash24(const SipKey& key, util::ByteSpan data) {
 
 uint64_t SipHash24(const SipKey& key, const Uint256& value) {
   return SipHash24(key, value.span());
+}
+
+SipKey RandomSipKey() {
+  std::random_device device;
+  const auto word = [&device] { return (static_cast<uint64_t>(device()) << 32) | device(); };
+  return {.k0 = word(), .k1 = word()};
 }
 
 }  // namespace parthenon::crypto

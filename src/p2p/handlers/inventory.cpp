@@ -1,14 +1,14 @@
 #include "p2p/handlers/inventory.h"
 
-#include <cstring>
+#include "crypto/siphash.h"
 
 namespace parthenon::p2p {
 
 size_t HashHasher::operator()(const crypto::Uint256& hash) const noexcept {
-  // Hashes are uniformly distributed (or attacker-chosen, but then the bound keeps sets small).
-  size_t value = 0;
-  std::memcpy(&value, hash.data(), sizeof value);
-  return value;
+  // Keyed: a peer can grind txids (of transactions we reject, at no cost to it) until their
+  // first bytes put them all in one bucket of an unkeyed table.
+  static const crypto::SipKey key = crypto::RandomSipKey();
+  return static_cast<size_t>(crypto::SipHash24(key, hash));
 }
 
 bool BoundedHashSet::Insert(const crypto::Uint256& hash) {

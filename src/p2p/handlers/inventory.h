@@ -16,6 +16,7 @@
 
 namespace parthenon::p2p {
 
+// The hash of the relay's hash tables: SipHash-2-4 under a per-process random key.
 struct HashHasher {
   size_t operator()(const crypto::Uint256& hash) const noexcept;
 };
