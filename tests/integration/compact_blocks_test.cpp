@@ -90,6 +90,10 @@ TEST_P(CompactPropagationTest, BlocksTravelAsCompactBlocksAndAreRebuiltOncePerNo
     const uint64_t compact = nodes[i]->MessagesReceived("cmpctblock");
     EXPECT_GE(compact, expected) << "node " << i;
     EXPECT_LE(compact, 3 * expected) << "node " << i;
+    // Each transaction's signature was checked once, when it entered the mempool.
+    const auto cache = nodes[i]->chain().ScriptCacheStats();
+    EXPECT_EQ(cache.hits, 3 * miners.size()) << "node " << i;
+    EXPECT_EQ(cache.misses, 0u) << "node " << i;
   }
 }
 
@@ -120,6 +124,9 @@ TEST(CompactBlocksTest, ANodeWithoutTheTransactionsFetchesThemInOneRound) {
   EXPECT_EQ(late.MessagesReceived("blocktxn"), 1u);
   EXPECT_EQ(late.BlockMessagesReceived(), 0u);
   EXPECT_EQ(status.blocks_received, 1u);
+  // Transactions that came in the blocktxn, not through the mempool, are verified in the block.
+  EXPECT_EQ(late.chain().ScriptCacheStats().misses, 4u);
+  EXPECT_EQ(late.chain().ScriptCacheStats().hits, 0u);
 
   // Delivered first by the miner, which is now asked to push: the next block comes unasked
   // (no getdata for it) and needs no round trip (only its coinbase).
