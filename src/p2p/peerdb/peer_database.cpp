@@ -192,7 +192,11 @@ std::vector<wire::NetAddress> PeerDatabase::DrawAddresses(size_t draws, bool new
   util::MutexLock lock(mutex_);
   std::vector<wire::NetAddress> out;
   const int64_t now = Now();
-  for (size_t i = 0; i < draws; ++i) {
+  // Every entry drawn: more draws only repeat them. In a near-empty table each draw scans
+  // hundreds of empty buckets, and the dialer asks again every poll while a slot stays empty
+  // (a node with one known peer spent a third of a core here).
+  const size_t entries = addrman_->NewCount() + (new_only ? 0 : addrman_->TriedCount());
+  for (size_t i = 0; i < draws && out.size() < entries; ++i) {
     auto pick = addrman_->Select(new_only, now, rng_);
     if (!pick) break;
     if (std::find(out.begin(), out.end(), *pick) == out.end()) out.push_back(*pick);

@@ -170,7 +170,9 @@ def fd_exhaustion(ctx: Context) -> Outcome:
         pid = target.proc.pid
         held, cpu_used, rpc_ok = _hold_connections(target, source)
         assert rpc_ok, "RPC did not answer while the connections were held"
-        assert cpu_used < 0.3 * _FLOOD_S, f"{cpu_used:.2f} CPU s in {_FLOOD_S} s: accept errors busy-loop"
+        # 0.04 CPU s is typical; a busy loop (accept errors, or outbound selection in a table
+        # with one address: 2.4 CPU s before it was fixed) shows far above 10% of a core.
+        assert cpu_used < 0.1 * _FLOOD_S, f"{cpu_used:.2f} CPU s in {_FLOOD_S} s: a busy loop"
         accept_lines = target.log_text().count("accept failed")
         assert accept_lines <= 3 + _FLOOD_S, f"{accept_lines} 'accept failed' lines: not rate-limited"
         wait_synced(target, source, 30)  # the blocks mined during the flood arrived
