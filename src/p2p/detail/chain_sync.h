@@ -76,6 +76,9 @@ class ChainSync::Impl {
     std::optional<SteadyTime> headers_deadline;  // our getheaders is outstanding
     size_t queued_header_bytes = 0;  // its `headers` messages waiting for the validation worker
     size_t queued_compact = 0;       // its `cmpctblock` messages waiting there (capped)
+    // A `headers` or `cmpctblock` of its was dropped (a full queue): it announces each block
+    // once, so it is asked for headers when nothing of its waits (AskForDroppedAnnouncements).
+    bool dropped_announcement = false;
     // A getheaders of ours is unanswered, or its answer waits to be processed.
     bool HeadersOutstanding() const { return headers_deadline || queued_header_bytes > 0; }
     int unconnecting_headers = 0;   // unsolicited announcements that did not connect
@@ -212,6 +215,7 @@ class ChainSync::Impl {
   void ScheduleBlocks(SteadyTime now, Effects& fx) REQUIRES(mutex_);
   void CheckTimeouts(SteadyTime now, Effects& fx) REQUIRES(mutex_);
   void RequestRefetches(SteadyTime now, Effects& fx) REQUIRES(mutex_);
+  void AskForDroppedAnnouncements(SteadyTime now, Effects& fx) REQUIRES(mutex_);
 
   // --- chain_sync.cpp ---
   void Flush(Effects& fx) EXCLUDES(mutex_);

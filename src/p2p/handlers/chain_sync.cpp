@@ -217,13 +217,27 @@ void ChainSync::Impl::QueueChainWork(PeerId id, const wire::CmpctBlock& compact)
   if (!peer) return;
   if (peer->queued_compact >= kMaxQueuedCompactPerPeer) {
     DebugLog(id, "cmpctblock dropped: too many waiting for validation");
+    peer->dropped_announcement = true;
     return;
   }
   size_t bytes = sizeof(compact) + compact.short_ids.size() * sizeof(uint64_t);
   for (const auto& prefilled : compact.prefilled) bytes += MemoryOf(prefilled.tx);
-  // Dropped when the queue is full (Enqueue logs it): the block is then fetched once a later
-  // announcement or cmpctblock does not connect and we ask for headers.
-  if (Enqueue({id, compact, true, bytes})) ++peer->queued_compact;
+  if (Enqueue({id, compact, true, bytes})) {
+    ++peer->queued_compact;
+  } else {
+    peer->dropped_announcement = true;  // the queue is full (Enqueue logged it)
+  }
+}
+
+// Without this, a burst of announcements (a peer's blocks mined during a partition, delivered
+// at once when it heals) left us on a lighter branch for good: the announcer had told us once.
+void ChainSync::Impl::AskForDroppedAnnouncements(SteadyTime now, Effects& fx) {
+  for (auto& [id, peer] : peers_) {
+    // Whatever waits (or an answer to come) may be older than what was dropped: after it.
+    if (!peer.dropped_announcement || peer.HeadersOutstanding() || peer.queued_compact > 0) continue;
+    peer.dropped_announcement = false;
+    SendGetHeaders(id, std::nullopt, now, fx);
+  }
 }
 
 // Headers are not held to the job count (a window of small blocks fills it during a sync, and
@@ -309,6 +323,7 @@ void ChainSync::Impl::Tick(SteadyTime now) {
     }
     CheckTimeouts(now, fx);
     RequestRefetches(now, fx);
+    AskForDroppedAnnouncements(now, fx);
     MaybeStartHeadersSync(header_height, now, fx);
     ScheduleBlocks(now, fx);
     if (now >= next_progress_log_) {

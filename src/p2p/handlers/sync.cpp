@@ -126,6 +126,7 @@ void ChainSync::Impl::QueueChainWork(PeerId id, const wire::Headers& message) {
     peer->queued_header_bytes += bytes;
     return;
   }
+  peer->dropped_announcement = true;  // asked again once its queued work is done
   if (sync_peer_ == id) sync_peer_.reset();  // dropped: the next tick asks again (of the best peer)
 }
 
