@@ -1,8 +1,12 @@
 // Issue 11 "Must be shown" (relay and serving: relay flag, feefilter, wtxidrelay, the reject
-// cache, witness forms, getblocks, addrv2, empty-locator getheaders), driven by raw frames on
+// cache, witness forms, getblocks, addrv2, empty-locator getheaders; cmpctblock bursts beyond
+// the queue), driven by raw frames on
 // sockets against full in-process nodes with a peer database. Every address is 127.91.x.y.
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include "p2p/handlers/compact_blocks.h"
 #include "peer_policy_support.h"
 
 namespace parthenon::p2p::test {
@@ -374,6 +378,57 @@ TEST(PeerRelayWireTest, BlockRelayOnlyPeerGetsNoTransactionsOrAddresses) {
   auto after = ReadUntilPong(*block, 0x2005);
   ASSERT_TRUE(after);
   EXPECT_FALSE(OfType<wire::Headers>(*after).empty() && OfType<wire::Inv>(*after).empty());
+}
+
+// A burst of cmpctblock messages larger than the per-peer queue (2 waiting for the worker):
+// the dropped ones are not forgotten, the node asks the sender for headers once its queue
+// drains, and fetches what it missed. (A peer announces each block once; after a partition
+// heals its blocks arrive together. Without the catch-up the node stayed behind for good.)
+TEST(PeerRelayWireTest, CmpctBlocksDroppedByAFullQueueAreFetchedThroughHeaders) {
+  constexpr int kBlocks = 12;
+  PolicyNode miner("127.91.14.1");  // never connected: it only makes the blocks
+  miner.Start();
+  std::vector<primitives::Block> blocks;
+  for (int i = 0; i < kBlocks; ++i) blocks.push_back(miner.node().Mine(chain::testing::PayTo(TestKey())));
+  PolicyNode node("127.91.14.2");
+  node.Start();
+  RawPeer raw("127.91.14.3", node.ip(), node.port());
+  ASSERT_TRUE(raw.Handshake());
+  // Sync start (the peer has joined ChainSync): we have nothing more yet.
+  ASSERT_TRUE(raw.ReadUntil<wire::GetHeaders>());
+  ASSERT_TRUE(raw.Send(wire::Headers{}));
+  util::Bytes burst;
+  for (const auto& block : blocks) {
+    const auto frame = wire::EncodeFrame(kMagic, compact::MakeCompactBlock(block, 7));
+    burst.insert(burst.end(), frame.begin(), frame.end());
+  }
+  ASSERT_TRUE(raw.SendBytes(burst));  // one write: the node reads them faster than it validates
+  std::map<crypto::Uint256, const primitives::Block*> by_hash;
+  for (const auto& block : blocks) by_hash[block.header.Hash()] = &block;
+  size_t getheaders = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (node.node().Tip().height < kBlocks && std::chrono::steady_clock::now() < deadline) {
+    auto message = raw.Read(200ms);
+    if (!message) continue;
+    if (std::holds_alternative<wire::GetHeaders>(*message)) {
+      ++getheaders;
+      wire::Headers headers;
+      for (const auto& block : blocks) headers.headers.push_back(block.header);
+      ASSERT_TRUE(raw.Send(headers));
+    } else if (auto* getdata = std::get_if<wire::GetData>(&*message)) {
+      for (const auto& item : getdata->items) {
+        if (auto it = by_hash.find(item.hash); it != by_hash.end()) {
+          ASSERT_TRUE(raw.Send(wire::BlockMessage{*it->second}));
+        }
+      }
+    } else if (auto* ping = std::get_if<wire::Ping>(&*message)) {
+      ASSERT_TRUE(raw.Send(wire::Pong{ping->nonce}));
+    }
+  }
+  EXPECT_EQ(node.node().Tip().hash, blocks.back().header.Hash());
+  // The catch-up went through headers (the queue cannot have held 12 cmpctblocks at once).
+  EXPECT_GE(getheaders, 1u);
+  EXPECT_EQ(node.policy().Count("127.91.14.3"), 0u);  // and the sender is not blamed
 }
 
 }  // namespace
