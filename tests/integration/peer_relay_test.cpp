@@ -1,7 +1,7 @@
 // Issue 11 "Must be shown" (relay and serving: relay flag, feefilter, wtxidrelay, the reject
 // cache, witness forms, getblocks, addrv2, empty-locator getheaders; cmpctblock bursts beyond
-// the queue), driven by raw frames on
-// sockets against full in-process nodes with a peer database. Every address is 127.91.x.y.
+// the queue), driven by raw frames on sockets against full in-process nodes with a peer
+// database. Every address is 127.91.x.y.
 #include <gtest/gtest.h>
 
 #include <map>
