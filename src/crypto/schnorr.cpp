@@ -1,7 +1,6 @@
 #include "crypto/schnorr.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <secp256k1.h>
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
@@ -9,16 +8,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "crypto/random.h"
 #include "crypto/sha256.h"
 
 namespace parthenon::crypto {
 namespace {
 
 static_assert(sizeof(secp256k1_keypair) == 96);
-
-void RandomBytes(std::span<std::byte> out) {
-  if (RAND_bytes(util::WritableUChars(out), static_cast<int>(out.size())) != 1) std::abort();
-}
 
 const secp256k1_context* Context() {
   static secp256k1_context* ctx = [] {

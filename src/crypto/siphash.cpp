@@ -1,7 +1,10 @@
 #include "crypto/siphash.h"
 
+#include <array>
 #include <bit>
-#include <random>
+#include <span>
+
+#include "crypto/random.h"
 
 namespace parthenon::crypto {
 namespace {
@@ -71,9 +74,9 @@ uint64_t SipHash24(const SipKey& key, const Uint256& value) {
 }
 
 SipKey RandomSipKey() {
-  std::random_device device;
-  const auto word = [&device] { return (static_cast<uint64_t>(device()) << 32) | device(); };
-  return {.k0 = word(), .k1 = word()};
+  std::array<uint64_t, 2> words;
+  RandomBytes(std::as_writable_bytes(std::span(words)));
+  return {.k0 = words[0], .k1 = words[1]};
 }
 
 }  // namespace parthenon::crypto

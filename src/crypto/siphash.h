@@ -24,7 +24,7 @@ uint64_t SipHash24(const SipKey& key, util::ByteSpan data);
 // The same for a 32-byte value (a txid or wtxid), as its internal-order bytes.
 uint64_t SipHash24(const SipKey& key, const Uint256& value);
 
-// A key from the operating system's random source: for hash tables whose keys a peer chooses
+// A key from crypto::RandomBytes: for hash tables whose keys a peer chooses
 // (a txid can be ground until it lands in a chosen bucket of an unkeyed table).
 SipKey RandomSipKey();
 

@@ -281,16 +281,15 @@ void ChainSync::Impl::WorkerLoop(std::stop_token stop) {
       job_bytes_ -= job.bytes;
       if (header_jobs_ > 0) --header_jobs_;
       if (chain_jobs_ > 0) --chain_jobs_;
+      if (std::holds_alternative<wire::CmpctBlock>(job.item)) {
+        if (Peer* peer = FindPeer(job.peer); peer && peer->queued_compact > 0) --peer->queued_compact;
+      }
     }
     if (auto* block = std::get_if<primitives::Block>(&job.item)) {
       ProcessBlock(job.peer, *block, job.requested);
     } else if (auto* headers = std::get_if<wire::Headers>(&job.item)) {
       HandleHeaders(job.peer, *headers, job.requested);
     } else if (auto* compact = std::get_if<wire::CmpctBlock>(&job.item)) {
-      {
-        util::MutexLock lock(mutex_);
-        if (Peer* peer = FindPeer(job.peer); peer && peer->queued_compact > 0) --peer->queued_compact;
-      }
       HandleCmpctBlock(job.peer, *compact);  // [cmpct hook] its header is chain work
     } else {
       ProcessTransaction(job.peer, std::get<primitives::Transaction>(job.item));
